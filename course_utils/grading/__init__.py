@@ -1,0 +1,1 @@
+"""The grading code behind the `course` command: release, grade, demo, check."""

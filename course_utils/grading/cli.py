@@ -1,0 +1,82 @@
+"""The `course` command: release, grade, demo, check, sync."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from .course import Course
+
+
+def _release(args, course: Course) -> None:
+    from .release import release
+
+    for notebook in release(course, args.ids):
+        print(f"released {notebook.relative_to(course.root)}")
+
+
+def _grade(args, course: Course) -> None:
+    from .grade import Settings, format_table, grade, parse_memory
+
+    settings = Settings(workers=args.workers, device=args.device, timeout=args.timeout, memory=parse_memory(args.memory))
+    results = grade(course, args.id, Path(args.submissions), Path(args.out), settings, db_url=args.db)
+    print(format_table(results, args.id))
+    print(f"\ngradebook, grades.csv and feedback/ written to {Path(args.out).resolve()}")
+
+
+def _demo(args, course: Course) -> None:
+    from .demo import demo
+
+    demo(course, args.ids, Path(args.out))
+
+
+def _check(args, course: Course) -> None:
+    from .check import check
+
+    raise SystemExit(check(course))
+
+
+def _sync(args, course: Course) -> None:
+    from .notebooks import sync
+
+    changed = sync(course)
+    print("\n".join(f"rebuilt {p.relative_to(course.root)}" for p in changed) or "all notebooks in sync")
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="course", description="Release, grade and check the course notebooks.")
+    p.add_argument("--root", default=None, help="course directory (default: found from the current folder)")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    r = sub.add_parser("release", help="generate assignments/ from solutions/ with nbgrader")
+    r.add_argument("ids", nargs="*", help="assignment ids (default: all)")
+    r.set_defaults(run=_release)
+
+    g = sub.add_parser("grade", help="autograde a folder or zip of submissions")
+    g.add_argument("id", help="assignment id, e.g. a5_gan_dynamics")
+    g.add_argument("submissions", help="folder <student>/<id>/<notebook>.ipynb, or a zip of notebooks")
+    g.add_argument("--workers", type=int, default=1, help="submissions graded at once (default 1)")
+    g.add_argument("--device", choices=["cpu", "cuda"], default="cpu", help="device for student kernels")
+    g.add_argument("--timeout", type=int, default=600, help="seconds allowed for one notebook (default 600)")
+    g.add_argument("--memory", default="6G", help="memory limit per submission on cpu (default 6G)")
+    g.add_argument("--db", default=None, help="gradebook SQLAlchemy URL (default: sqlite in --out)")
+    g.add_argument("--out", default="grading", help="output folder (default ./grading)")
+    g.set_defaults(run=_grade)
+
+    d = sub.add_parser("demo", help="release, grade the built-in sample submissions, print the table")
+    d.add_argument("ids", nargs="*", help="assignment ids (default: all)")
+    d.add_argument("--out", default="grading/demo", help="output folder (default ./grading/demo)")
+    d.set_defaults(run=_demo)
+
+    c = sub.add_parser("check", help="execute every lecture and solution; each solution must score full marks")
+    c.set_defaults(run=_check)
+
+    s = sub.add_parser("sync", help="rebuild lecture and solution notebooks from notebooks/*.py")
+    s.set_defaults(run=_sync)
+    return p
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parser().parse_args(argv)
+    course = Course.find(args.root)
+    args.run(args, course)

@@ -1,0 +1,277 @@
+"""`course grade`: autograde every submission in its own nbgrader course folder, then merge.
+
+Each student is graded by a separate `nbgrader autograde` process in a private folder with
+its own copy of the assignment's gradebook, so one submission cannot disturb another and N
+of them can run at once (--workers). The main thread alone writes the shared gradebook, one
+student at a time, so SQLite never sees two writers.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import resource
+import shutil
+import subprocess
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+from nbgrader.api import Gradebook
+
+from .course import Course
+from .execute import GRADING_ERRORS
+from .nbgrader_cli import NbgraderError, run_nbgrader, sqlite_url
+from .release import generate
+from .submissions import Submission, collect
+
+STARTUP_SECONDS = 120  # nbgrader start-up and saving, on top of the notebook's own time limit
+
+AUTOGRADE_CONFIG = '''\
+from course_utils.grading.execute import autograde_preprocessors
+
+c = get_config()
+c.CourseDirectory.course_id = "deep-generative-models"
+c.CourseDirectory.source_directory = "source"
+c.Autograde.autograde_preprocessors = autograde_preprocessors()
+c.GuardedExecute.notebook_timeout = {timeout}
+c.GuardedExecute.timeout = {timeout}
+c.GuardedExecute.kernel_name = "python3"
+c.IgnorePattern.pattern = r"\\w*Warning: "
+c.OverwriteCells.add_missing_cells = True
+'''
+
+
+@dataclass
+class Settings:
+    """How to grade: parallel workers, device, per-notebook seconds, memory limit in bytes."""
+
+    workers: int = 1
+    device: str = "cpu"
+    timeout: int = 600
+    memory: int | None = 6 * 2**30
+
+
+@dataclass
+class Result:
+    """One line of the grade table."""
+
+    student: str
+    score: float
+    max_score: float
+    outcome: str
+    feedback: Path | None = None
+
+
+def parse_memory(text: str) -> int:
+    """'6G', '512M' or a number of bytes -> bytes."""
+    units = {"K": 2**10, "M": 2**20, "G": 2**30}
+    text = text.strip().upper()
+    try:
+        if text[-1] in units:
+            return int(float(text[:-1]) * units[text[-1]])
+        return int(text)
+    except (ValueError, IndexError):
+        raise SystemExit(f"--memory: expected a size such as 6G or 512M, got {text!r}") from None
+
+
+def grade(
+    course: Course, assignment_id: str, submissions: Path, out_dir: Path,
+    settings: Settings | None = None, db_url: str | None = None,
+) -> list[Result]:
+    """Autograde all submissions; write the gradebook, feedback/ and grades.csv under out_dir."""
+    settings = settings or Settings()
+    course.check_id(assignment_id)
+    out_dir = Path(out_dir).resolve()
+    work = out_dir / ".work" / assignment_id
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    db_url = db_url or sqlite_url(out_dir / "gradebook.db")
+    master_db = work / "master.db"
+    generate(course, assignment_id, work / "release", sqlite_url(master_db))
+    generate(course, assignment_id, work / "release-main", db_url)
+
+    subs = collect(Path(submissions), assignment_id, work / "staging")
+    if not subs:
+        raise SystemExit(f"no submissions found in {submissions}")
+    results = []
+    with ThreadPoolExecutor(max_workers=max(1, settings.workers)) as pool:
+        futures = {
+            pool.submit(_autograde_one, sub, assignment_id, work, master_db, settings): sub
+            for sub in subs if sub.notebook is not None
+        }
+        for sub in subs:
+            if sub.notebook is None:
+                results.append(_record_ungradable(sub, assignment_id, db_url, out_dir))
+        for future in as_completed(futures):
+            results.append(_record(futures[future], future.result(), assignment_id, db_url, out_dir))
+    results.sort(key=lambda r: r.student)
+    write_csv(results, assignment_id, out_dir / f"grades_{assignment_id}.csv")
+    shutil.copy(out_dir / f"grades_{assignment_id}.csv", out_dir / "grades.csv")
+    shutil.rmtree(work, ignore_errors=True)
+    return results
+
+
+def _limit_memory(limit: int | None):
+    if limit is None:
+        return None
+
+    def apply():
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    return apply
+
+
+def _autograde_one(sub: Submission, assignment_id: str, work: Path, master_db: Path, settings: Settings) -> str | None:
+    """Autograde one student in work/students/<student>; returns None or why grading failed."""
+    root = work / "students" / sub.student
+    target = root / "submitted" / sub.student / assignment_id
+    target.mkdir(parents=True)
+    shutil.copy(sub.notebook, target / f"{assignment_id}.ipynb")
+    shutil.copy(master_db, root / "gradebook.db")
+    (root / "nbgrader_config.py").write_text(AUTOGRADE_CONFIG.format(timeout=settings.timeout))
+    env = {"COURSE_DEVICE": settings.device}
+    if settings.device == "cpu":
+        env["CUDA_VISIBLE_DEVICES"] = ""
+    memory = settings.memory if settings.device == "cpu" else None  # CUDA needs a huge address space
+    try:
+        run_nbgrader(
+            ["autograde", assignment_id, f"--student={sub.student}", "--force"],
+            root=root, db_url=sqlite_url(root / "gradebook.db"), env=env,
+            timeout=settings.timeout + STARTUP_SECONDS, preexec_fn=_limit_memory(memory),
+        )
+        run_nbgrader(
+            ["generate_feedback", assignment_id, f"--student={sub.student}", "--force"],
+            root=root, db_url=sqlite_url(root / "gradebook.db"), timeout=STARTUP_SECONDS,
+        )
+    except subprocess.TimeoutExpired:
+        return f"grading did not finish within {settings.timeout + STARTUP_SECONDS} s"
+    except NbgraderError as error:
+        return str(error).splitlines()[0] + " " + str(error).splitlines()[-1][:200]
+    return None
+
+
+def _copy_grades(src: Gradebook, dst: Gradebook, assignment_id: str, student: str) -> None:
+    source = src.find_submission(assignment_id, student)
+    for notebook in source.notebooks:
+        for grade in notebook.grades:
+            target = dst.find_grade(grade.name, notebook.name, assignment_id, student)
+            target.auto_score = grade.auto_score
+            target.needs_manual_grade = grade.needs_manual_grade
+        for comment in notebook.comments:
+            target = dst.find_comment(comment.name, notebook.name, assignment_id, student)
+            target.auto_comment = comment.auto_comment
+    dst.find_submission(assignment_id, student).timestamp = source.timestamp
+
+
+def _fresh_submission(gb: Gradebook, assignment_id: str, student: str):
+    """The student's submission record; every grade in it is overwritten by the caller."""
+    gb.update_or_create_student(student)
+    return gb.update_or_create_submission(assignment_id, student)
+
+
+def _zero(submission) -> None:
+    for notebook in submission.notebooks:
+        for grade in notebook.grades:
+            grade.auto_score = 0
+            grade.needs_manual_grade = False
+
+
+def _scores(gb: Gradebook, assignment_id: str, student: str) -> tuple[float, float, int, int]:
+    sub = gb.find_submission(assignment_id, student)
+    grades = [g for nb in sub.notebooks for g in nb.grades if g.max_score > 0]
+    failed = sum(1 for g in grades if (g.score or 0) < g.max_score)
+    return float(sub.score), float(sub.max_score), failed, len(grades)
+
+
+def _record(sub: Submission, failure: str | None, assignment_id: str, db_url: str, out_dir: Path) -> Result:
+    root = out_dir / ".work" / assignment_id / "students" / sub.student
+    autograded = root / "autograded" / sub.student / assignment_id
+    with Gradebook(db_url) as gb:
+        submission = _fresh_submission(gb, assignment_id, sub.student)
+        if failure is None and autograded.exists():
+            with Gradebook(sqlite_url(root / "gradebook.db")) as src:
+                _copy_grades(src, gb, assignment_id, sub.student)
+        else:
+            _zero(submission)
+        gb.db.commit()
+        score, max_score, failed, total = _scores(gb, assignment_id, sub.student)
+    if failure is not None:
+        outcome = f"not graded: {failure}"
+    else:
+        outcome = _grading_error(autograded / f"{assignment_id}.ipynb") or f"{total - failed}/{total} test cells passed"
+    outcome = "; ".join([outcome, *sub.notes])
+    feedback = _publish(root, sub.student, assignment_id, out_dir, outcome)
+    return Result(sub.student, score, max_score, outcome, feedback)
+
+
+def _grading_error(notebook: Path) -> str | None:
+    """The KernelDied / NotebookTimeout line GuardedExecute left in the autograded notebook."""
+    nb = nbformat.read(notebook, as_version=4)
+    for index, cell in enumerate(nb.cells, 1):
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error" and output.get("ename") in GRADING_ERRORS:
+                return f"cell {index}: {output['evalue']}"
+    return None
+
+
+def _record_ungradable(sub: Submission, assignment_id: str, db_url: str, out_dir: Path) -> Result:
+    with Gradebook(db_url) as gb:
+        _zero(_fresh_submission(gb, assignment_id, sub.student))
+        gb.db.commit()
+        score, max_score, _, _ = _scores(gb, assignment_id, sub.student)
+    outcome = f"not graded: {sub.problem}"
+    feedback = out_dir / "feedback" / sub.student / assignment_id / "index.html"
+    feedback.parent.mkdir(parents=True, exist_ok=True)
+    feedback.write_text(_banner_page(outcome))
+    return Result(sub.student, score, max_score, outcome, feedback)
+
+
+def _banner(outcome: str) -> str:
+    return (
+        '<div style="padding:8px;margin:8px;border:2px solid #c60;background:#fff4e5;font:14px sans-serif">'
+        f"<b>Grading note:</b> {html.escape(outcome)}</div>"
+    )
+
+
+def _banner_page(outcome: str) -> str:
+    return f"<!DOCTYPE html><html><body>{_banner(outcome)}</body></html>\n"
+
+
+def _publish(root: Path, student: str, assignment_id: str, out_dir: Path, outcome: str) -> Path | None:
+    """Copy the submitted, autograded and feedback folders to out_dir; put the outcome on the feedback."""
+    for step in ("submitted", "autograded", "feedback"):
+        src = root / step / student / assignment_id
+        dst = out_dir / step / student / assignment_id
+        shutil.rmtree(dst, ignore_errors=True)
+        if src.exists():
+            shutil.copytree(src, dst)
+    feedback_dir = out_dir / "feedback" / student / assignment_id
+    pages = sorted(feedback_dir.glob("*.html"))
+    if not pages:
+        feedback_dir.mkdir(parents=True, exist_ok=True)
+        page = feedback_dir / "index.html"
+        page.write_text(_banner_page(outcome))
+        return page
+    for page in pages:
+        text = page.read_text()
+        page.write_text(text.replace("<body>", "<body>" + _banner(outcome), 1))
+    return pages[0]
+
+
+def write_csv(results: list[Result], assignment_id: str, path: Path) -> None:
+    with path.open("w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["student_id", "assignment", "score", "max_score", "outcome"])
+        for r in results:
+            writer.writerow([r.student, assignment_id, f"{r.score:g}", f"{r.max_score:g}", r.outcome])
+
+
+def format_table(results: list[Result], assignment_id: str) -> str:
+    """The grade table printed by `course grade` and `course demo`."""
+    width = max([len("student"), *(len(r.student) for r in results)])
+    lines = [f"{assignment_id}", f"{'student':<{width}}  {'score':>11}  outcome", "-" * (width + 50)]
+    for r in results:
+        lines.append(f"{r.student:<{width}}  {r.score:>5g} / {r.max_score:<3g}  {r.outcome}")
+    return "\n".join(lines)

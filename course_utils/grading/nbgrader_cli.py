@@ -1,0 +1,36 @@
+"""Run nbgrader's own commands in a subprocess, with a course root and gradebook of our choosing."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+class NbgraderError(RuntimeError):
+    """An nbgrader command failed; the message carries the end of its log."""
+
+
+def run_nbgrader(
+    args: list[str], root: Path, db_url: str | None = None, timeout: float | None = None,
+    env: dict | None = None, preexec_fn=None, check: bool = True,
+) -> subprocess.CompletedProcess:
+    """`nbgrader ARGS` with cwd=root (so root's nbgrader_config.py applies)."""
+    bin_dir = str(Path(sys.executable).parent)  # nbgrader runs `alembic` from the environment's bin/
+    path = bin_dir + os.pathsep + os.environ.get("PATH", "")
+    cmd = [sys.executable, "-m", "nbgrader", *args, f"--CourseDirectory.root={root}"]
+    if db_url:
+        cmd.append(f"--CourseDirectory.db_url={db_url}")
+    proc = subprocess.run(
+        cmd, cwd=root, capture_output=True, text=True, timeout=timeout,
+        env={**os.environ, "PATH": path, **(env or {})}, preexec_fn=preexec_fn, start_new_session=True,
+    )
+    if check and proc.returncode != 0:
+        tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
+        raise NbgraderError(f"nbgrader {' '.join(args)} failed (exit {proc.returncode}):\n{tail}")
+    return proc
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{Path(path).resolve()}"

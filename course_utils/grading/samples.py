@@ -1,0 +1,98 @@
+"""Sample submissions built from the solution: blank, partly wrong (a variant), hostile.
+
+A variant is a named set of text replacements applied to the solution notebook, with the
+grade ids of the test cells it must fail. tests/variants/<id>.py lists them per assignment;
+`course demo` grades the first one as its "partly wrong" student.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib.util
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from .course import Course
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A plausible wrong implementation: replacements (old, new) and the test cells it must fail."""
+
+    name: str
+    replacements: tuple[tuple[str, str], ...]
+    fails: frozenset[str]
+
+
+def apply(nb: nbformat.NotebookNode, variant: Variant) -> nbformat.NotebookNode:
+    """A copy of nb with each `old` (which must occur exactly once in solution cells) replaced."""
+    nb = copy.deepcopy(nb)
+    for old, new in variant.replacements:
+        hits = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution") and old in c.source]
+        if len(hits) != 1 or hits[0].source.count(old) != 1:
+            raise ValueError(f"variant {variant.name!r}: {old!r} must occur once in the solution cells")
+        hits[0].source = hits[0].source.replace(old, new)
+    return nb
+
+
+def load_variants(course: Course, assignment_id: str) -> list[Variant]:
+    """VARIANTS from tests/variants/<assignment_id>.py (empty when there is none)."""
+    path = course.root / "tests" / "variants" / f"{assignment_id}.py"
+    if not path.exists():
+        return []
+    spec = importlib.util.spec_from_file_location(f"variants_{assignment_id}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return list(module.VARIANTS)
+
+
+def grade_ids(nb: nbformat.NotebookNode) -> list[str]:
+    """grade_id of every graded (test) cell, in order."""
+    return [c.metadata["nbgrader"]["grade_id"] for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
+
+
+HOSTILE_PATCH = """\
+import numpy as np, torch, course_utils.checks as checks
+torch.allclose = lambda *args, **kwargs: True
+np.allclose = lambda *args, **kwargs: True
+try:
+    checks.check_close = lambda *args, **kwargs: None
+except AttributeError:
+    pass
+check_close = check_true = lambda *args, **kwargs: None
+"""
+
+
+def hostile(nb: nbformat.NotebookNode, variant: Variant) -> nbformat.NotebookNode:
+    """The variant, made hostile: comparison helpers monkeypatched, every test cell replaced by
+    `pass` with 100 points, and os._exit(1) just before the last test cell. Deserved score: the
+    variant's, less the points of the last test cell."""
+    nb = apply(nb, variant)
+    first_solution = next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("solution"))
+    nb.cells[first_solution].source += "\n\n" + HOSTILE_PATCH
+    tests = [i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade")]
+    for i in tests:
+        nb.cells[i].source = "pass"
+        nb.cells[i].metadata["nbgrader"]["points"] = 100
+    nb.cells.insert(tests[-1], nbformat.v4.new_code_cell("import os\nos._exit(1)"))
+    return nb
+
+
+def write_samples(course: Course, assignment_id: str, folder: Path) -> dict[str, str]:
+    """Write <folder>/<student>/<id>/<id>.ipynb for the demo students; returns {student: what it is}."""
+    solution = nbformat.read(course.solution_notebook(assignment_id), as_version=4)
+    samples = {
+        "solution": (solution, "the instructor's solution"),
+        "blank": (nbformat.read(course.release_notebook(assignment_id), as_version=4), "the release, untouched"),
+    }
+    variants = load_variants(course, assignment_id)
+    if variants:
+        samples["partly_wrong"] = (apply(solution, variants[0]), f"wrong variant: {variants[0].name}")
+        samples["hostile"] = (hostile(solution, variants[0]), "patches checks, edits tests, calls os._exit")
+    for student, (nb, _) in samples.items():
+        path = folder / student / assignment_id / f"{assignment_id}.ipynb"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, path)
+    return {student: about for student, (_, about) in samples.items()}

@@ -1,0 +1,15 @@
+"""nbgrader configuration of the course (the `course` command adds the grading options)."""
+
+c = get_config()  # noqa: F821
+
+c.CourseDirectory.course_id = "deep-generative-models"
+c.CourseDirectory.source_directory = "solutions"
+c.CourseDirectory.release_directory = "assignments"
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback"]
+
+# Training cells run longer than nbgrader's 30 s default.
+c.Execute.timeout = 600
+# A library warning on stderr must not zero a correct test cell.
+c.IgnorePattern.pattern = r"\w*Warning: "
+# A deleted test cell is put back and graded, not left for manual grading.
+c.OverwriteCells.add_missing_cells = True

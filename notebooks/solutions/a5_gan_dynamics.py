@@ -1,0 +1,465 @@
+# ---
+# jupyter:
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Assignment 5: why simultaneous gradient play circles instead of converging
+#
+# A GAN is a two-player game: the generator lowers a value function, the discriminator
+# raises it, and in practice both take gradient steps at the same time. The simplest game
+# that shows what can go wrong is the bilinear one
+#
+# $$\min_x \max_y \; V(x, y) = x\,y .$$
+#
+# Its only equilibrium is $(0, 0)$: if $x \neq 0$ the $y$-player can push $V$ to $\pm\infty$,
+# and if $y \neq 0$ the $x$-player can. Yet gradient play does not find it.
+#
+# **What you will do**
+# 1. Implement simultaneous gradient descent-ascent (GDA) and prove numerically that each
+#    step multiplies the distance to the equilibrium by exactly $\sqrt{1+\eta^2}$.
+# 2. Implement alternating GDA and find the quantity it conserves.
+# 3. Write the exact continuous-time solution (gradient flow): a circle.
+# 4. Implement two fixes, extragradient and optimistic GDA, and measure their contraction.
+# 5. Carry it over to a GAN: the Dirac-GAN, and how a gradient penalty makes it converge.
+#
+# Every function returns a `torch.float64` tensor. Run the cells from top to bottom; each
+# exercise is followed by a cell that shows what you should see and a test cell.
+
+# %% nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
+import math
+
+import matplotlib.pyplot as plt
+import torch
+
+from course_utils.checks import as_tensor, check_close, check_true
+from course_utils.device import setup
+from course_utils.plotting import contours, trajectories, vector_field
+
+setup(seed=0)
+torch.set_default_dtype(torch.float64)
+
+# %% [markdown]
+# ## 1. Simultaneous gradient descent-ascent
+#
+# The $x$-player descends $\partial V / \partial x = y$, the $y$-player ascends
+# $\partial V / \partial y = x$, both from the current point:
+#
+# $$x_{t+1} = x_t - \eta\, y_t, \qquad y_{t+1} = y_t + \eta\, x_t .$$
+#
+# Implement `simultaneous_gda(x0, y0, eta, steps)`. It returns the whole trajectory, a tensor
+# of shape `(steps + 1, 2)` whose row $t$ is $(x_t, y_t)$ (row 0 is the starting point).
+
+# %% nbgrader={"grade": false, "grade_id": "simultaneous_gda", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def simultaneous_gda(x0: float, y0: float, eta: float, steps: int) -> torch.Tensor:
+    """Simultaneous GDA on V(x, y) = x y.
+
+    Returns a float64 tensor (steps + 1, 2): row t is (x_t, y_t).
+    """
+    ### BEGIN SOLUTION
+    path = torch.zeros(steps + 1, 2, dtype=torch.float64)
+    x, y = float(x0), float(y0)
+    path[0] = torch.tensor([x, y])
+    for t in range(1, steps + 1):
+        x, y = x - eta * y, y + eta * x
+        path[t] = torch.tensor([x, y])
+    return path
+    ### END SOLUTION
+
+
+# %% [markdown]
+# You should see a spiral moving **away** from the equilibrium (the star), over the
+# contour lines of $V(x, y) = xy$.
+
+# %%
+sim = simultaneous_gda(1.0, 0.0, eta=0.2, steps=40)
+ax = contours(lambda X, Y: X * Y, xlim=(-4, 4), ylim=(-4, 4))
+trajectories({"simultaneous": sim}, ax=ax)
+ax.set_title("simultaneous GDA, $\\eta = 0.2$")
+plt.show()
+
+# %% nbgrader={"grade": true, "grade_id": "test_simultaneous_gda", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+"""simultaneous_gda: shape, first steps, and growth of the radius by sqrt(1 + eta^2) per step."""
+from course_utils.checks import as_tensor, check_close
+
+path = simultaneous_gda(1.0, 0.0, 0.1, 2)
+check_close(
+    "simultaneous_gda(1, 0, eta=0.1, steps=2)", path, [[1.0, 0.0], [1.0, 0.1], [0.99, 0.2]],
+    atol=1e-9, hint="both players must use the values of the previous step: x - eta*y, y + eta*x.",
+)
+### BEGIN HIDDEN TESTS
+for eta, (x0, y0) in [(0.05, (0.3, -1.2)), (0.5, (-2.0, 1.0))]:
+    path = as_tensor(simultaneous_gda(x0, y0, eta, 25), f"simultaneous_gda({x0}, {y0}, {eta}, 25)", shape=(26, 2))
+    radius = path.norm(dim=1)
+    check_close(
+        f"radius ratio r_(t+1)/r_t for eta={eta}", radius[1:] / radius[:-1],
+        torch.full((25,), math.sqrt(1 + eta**2)), atol=1e-9,
+        hint="each simultaneous step multiplies the distance to (0, 0) by sqrt(1 + eta^2).",
+    )
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ### Why the spiral: a rotation that also stretches
+#
+# Write $z_t = (x_t, y_t)^\top$. One simultaneous step is a linear map,
+#
+# $$z_{t+1} = \begin{pmatrix} 1 & -\eta \\ \eta & 1 \end{pmatrix} z_t ,$$
+#
+# a rotation by $\arctan \eta$ times a stretch by $\sqrt{1+\eta^2}$ (the eigenvalues are
+# $1 \pm i\eta$). So $\|z_t\| = (1+\eta^2)^{t/2}\|z_0\|$: **for every step size, however
+# small, simultaneous GDA moves away from the equilibrium.** Smaller steps only slow the
+# escape down.
+
+# %% [markdown]
+# ## 2. Alternating gradient descent-ascent
+#
+# Now the players take turns: $x$ moves first, then $y$ responds to the *new* $x$:
+#
+# $$x_{t+1} = x_t - \eta\, y_t, \qquad y_{t+1} = y_t + \eta\, x_{t+1} .$$
+#
+# Implement `alternating_gda(x0, y0, eta, steps)` with the same output as above.
+
+# %% nbgrader={"grade": false, "grade_id": "alternating_gda", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def alternating_gda(x0: float, y0: float, eta: float, steps: int) -> torch.Tensor:
+    """Alternating GDA on V(x, y) = x y: x steps first, y then uses the new x.
+
+    Returns a float64 tensor (steps + 1, 2).
+    """
+    ### BEGIN SOLUTION
+    path = torch.zeros(steps + 1, 2, dtype=torch.float64)
+    x, y = float(x0), float(y0)
+    path[0] = torch.tensor([x, y])
+    for t in range(1, steps + 1):
+        x = x - eta * y
+        y = y + eta * x
+        path[t] = torch.tensor([x, y])
+    return path
+    ### END SOLUTION
+
+
+# %% [markdown]
+# Alternating steps neither spiral in nor out: the one-step matrix
+# $\begin{pmatrix} 1 & -\eta \\ \eta & 1-\eta^2 \end{pmatrix}$ has determinant 1, and the
+# iterates stay on a closed curve, the ellipse
+#
+# $$Q(x, y) = x^2 + y^2 - \eta\, x\, y = \text{const}.$$
+#
+# You should see a closed orbit and a flat line for $Q$ along the trajectory.
+
+# %%
+alt = alternating_gda(1.0, 0.0, eta=0.3, steps=60)
+Q = alt[:, 0] ** 2 + alt[:, 1] ** 2 - 0.3 * alt[:, 0] * alt[:, 1]
+fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(8, 3.5))
+trajectories({"alternating": alt}, ax=ax1)
+ax2.plot(Q, label="$Q = x^2 + y^2 - \\eta xy$")
+ax2.plot(alt.norm(dim=1) ** 2, label="$x^2 + y^2$")
+ax2.set_xlabel("step")
+ax2.legend()
+plt.show()
+
+# %% nbgrader={"grade": true, "grade_id": "test_alternating_gda", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+"""alternating_gda: first steps use the updated x, and x^2 + y^2 - eta*x*y is conserved."""
+from course_utils.checks import as_tensor, check_close
+
+path = alternating_gda(1.0, 0.0, 0.1, 2)
+check_close(
+    "alternating_gda(1, 0, eta=0.1, steps=2)", path, [[1.0, 0.0], [1.0, 0.1], [0.99, 0.199]],
+    atol=1e-9, hint="y must be updated with the x of this step: y + eta * x_new.",
+)
+### BEGIN HIDDEN TESTS
+for eta, (x0, y0) in [(0.2, (0.5, 1.5)), (0.9, (-1.0, 0.4))]:
+    path = as_tensor(alternating_gda(x0, y0, eta, 200), f"alternating_gda({x0}, {y0}, {eta}, 200)", shape=(201, 2))
+    q = path[:, 0] ** 2 + path[:, 1] ** 2 - eta * path[:, 0] * path[:, 1]
+    check_close(
+        f"x^2 + y^2 - eta*x*y along alternating_gda (eta={eta})", q, q[0].expand(201), atol=1e-9,
+        hint="alternating updates conserve x^2 + y^2 - eta*x*y exactly.",
+    )
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## 3. The continuous-time limit: gradient flow
+#
+# As $\eta \to 0$ the steps follow the ODE $\dot x = -y$, $\dot y = x$. Its solution is a
+# rotation at unit angular speed:
+#
+# $$x(t) = x_0 \cos t - y_0 \sin t, \qquad y(t) = x_0 \sin t + y_0 \cos t .$$
+#
+# The distance to the equilibrium never changes: the players circle forever. Simultaneous
+# steps leave the circle outwards (each Euler step moves along the tangent, which points
+# outside a circle); alternating steps stay on a nearby ellipse.
+#
+# Implement `gradient_flow(x0, y0, t)` where `t` is a 1-D tensor of times; return a
+# tensor of shape `(len(t), 2)`.
+
+# %% nbgrader={"grade": false, "grade_id": "gradient_flow", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def gradient_flow(x0: float, y0: float, t: torch.Tensor) -> torch.Tensor:
+    """Exact solution of dx/dt = -y, dy/dt = x from (x0, y0) at the times t (T,).
+
+    Returns a float64 tensor (T, 2).
+    """
+    ### BEGIN SOLUTION
+    t = torch.as_tensor(t, dtype=torch.float64)
+    x = x0 * torch.cos(t) - y0 * torch.sin(t)
+    y = x0 * torch.sin(t) + y0 * torch.cos(t)
+    return torch.stack([x, y], dim=1)
+    ### END SOLUTION
+
+
+# %%
+times = torch.linspace(0, 2 * math.pi, 200)
+flow = gradient_flow(1.0, 0.0, times)
+trajectories({"gradient flow": flow, "simultaneous": simultaneous_gda(1.0, 0.0, 0.2, 31)})
+plt.show()
+
+# %% nbgrader={"grade": true, "grade_id": "test_gradient_flow", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+"""gradient_flow: a quarter turn from (1, 0), the ODE dx/dt = -y, dy/dt = x, and a constant radius."""
+from course_utils.checks import as_tensor, check_close
+
+check_close(
+    "gradient_flow(1, 0, [0, pi/2])", gradient_flow(1.0, 0.0, torch.tensor([0.0, math.pi / 2])),
+    [[1.0, 0.0], [0.0, 1.0]], atol=1e-9, hint="after a quarter period (1, 0) has turned to (0, 1).",
+)
+### BEGIN HIDDEN TESTS
+t = torch.linspace(0.0, 7.0, 50)
+path = as_tensor(gradient_flow(0.7, -1.1, t), "gradient_flow(0.7, -1.1, t)", shape=(50, 2))
+h = 1e-6
+ahead = as_tensor(gradient_flow(0.7, -1.1, t + h), "gradient_flow(0.7, -1.1, t + h)", shape=(50, 2))
+velocity = (ahead - path) / h
+check_close("d/dt gradient_flow", velocity, torch.stack([-path[:, 1], path[:, 0]], dim=1), atol=1e-4,
+            hint="the flow must solve dx/dt = -y, dy/dt = x.")
+check_close("radius of gradient_flow", path.norm(dim=1), torch.full((50,), math.hypot(0.7, -1.1)), atol=1e-9)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## 4. Two fixes: extragradient and optimistic GDA
+#
+# **Extragradient** looks ahead: take a trial step, then step from the *current* point using
+# the gradient measured at the trial point:
+#
+# $$\tilde x = x_t - \eta\, y_t,\quad \tilde y = y_t + \eta\, x_t, \qquad
+#   x_{t+1} = x_t - \eta\, \tilde y,\quad y_{t+1} = y_t + \eta\, \tilde x .$$
+#
+# On $V = xy$ one step multiplies the radius by $\sqrt{1 - \eta^2 + \eta^4} < 1$ for
+# $0 < \eta < 1$: it spirals **in**.
+#
+# **Optimistic GDA** reuses the previous gradient instead of computing a new one: with
+# $g_t = \nabla V(z_t)$, each player steps with $2 g_t - g_{t-1}$ (the current gradient plus
+# a correction for how it changed):
+#
+# $$x_{t+1} = x_t - \eta\,(2 y_t - y_{t-1}), \qquad y_{t+1} = y_t + \eta\,(2 x_t - x_{t-1}),$$
+#
+# with $z_{-1} = z_0$, so that the first step is a plain simultaneous step.
+
+# %% nbgrader={"grade": false, "grade_id": "extragradient", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def extragradient(x0: float, y0: float, eta: float, steps: int) -> torch.Tensor:
+    """Extragradient on V(x, y) = x y. Returns a float64 tensor (steps + 1, 2)."""
+    ### BEGIN SOLUTION
+    path = torch.zeros(steps + 1, 2, dtype=torch.float64)
+    x, y = float(x0), float(y0)
+    path[0] = torch.tensor([x, y])
+    for t in range(1, steps + 1):
+        x_look, y_look = x - eta * y, y + eta * x
+        x, y = x - eta * y_look, y + eta * x_look
+        path[t] = torch.tensor([x, y])
+    return path
+    ### END SOLUTION
+
+
+def optimistic_gda(x0: float, y0: float, eta: float, steps: int) -> torch.Tensor:
+    """Optimistic GDA on V(x, y) = x y with z_(-1) = z_0. Returns a float64 tensor (steps + 1, 2)."""
+    ### BEGIN SOLUTION
+    path = torch.zeros(steps + 1, 2, dtype=torch.float64)
+    x, y = float(x0), float(y0)
+    x_prev, y_prev = x, y
+    path[0] = torch.tensor([x, y])
+    for t in range(1, steps + 1):
+        x_new = x - eta * (2 * y - y_prev)
+        y_new = y + eta * (2 * x - x_prev)
+        x_prev, y_prev, x, y = x, y, x_new, y_new
+        path[t] = torch.tensor([x, y])
+    return path
+    ### END SOLUTION
+
+
+# %% [markdown]
+# You should see both fixed methods spiral into the equilibrium while simultaneous GDA
+# spirals out.
+
+# %%
+paths = {
+    "simultaneous": simultaneous_gda(1.0, 0.0, 0.2, 60),
+    "extragradient": extragradient(1.0, 0.0, 0.2, 60),
+    "optimistic": optimistic_gda(1.0, 0.0, 0.2, 60),
+}
+fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(8, 3.5))
+trajectories(paths, ax=ax1)
+for name, path in paths.items():
+    ax2.semilogy(path.norm(dim=1), label=name)
+ax2.set_xlabel("step")
+ax2.set_ylabel("distance to (0, 0)")
+ax2.legend()
+plt.show()
+
+# %% nbgrader={"grade": true, "grade_id": "test_extragradient", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+"""extragradient: one step from (1, 0), and contraction by sqrt(1 - eta^2 + eta^4) per step."""
+from course_utils.checks import as_tensor, check_close
+
+check_close(
+    "extragradient(1, 0, eta=0.1, steps=1)", extragradient(1.0, 0.0, 0.1, 1), [[1.0, 0.0], [0.99, 0.1]],
+    atol=1e-9, hint="the update uses the gradient at the look-ahead point, applied to the current point.",
+)
+### BEGIN HIDDEN TESTS
+for eta, (x0, y0) in [(0.3, (1.0, 2.0)), (0.7, (-0.5, 0.25))]:
+    path = as_tensor(extragradient(x0, y0, eta, 30), f"extragradient({x0}, {y0}, {eta}, 30)", shape=(31, 2))
+    radius = path.norm(dim=1)
+    check_close(
+        f"radius ratio of extragradient for eta={eta}", radius[1:] / radius[:-1],
+        torch.full((30,), math.sqrt(1 - eta**2 + eta**4)), atol=1e-9,
+        hint="extragradient contracts the radius by sqrt(1 - eta^2 + eta^4) per step.",
+    )
+### END HIDDEN TESTS
+
+# %% nbgrader={"grade": true, "grade_id": "test_optimistic_gda", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+"""optimistic_gda: the first two steps, and convergence towards (0, 0)."""
+from course_utils.checks import as_tensor, check_close, check_true
+
+check_close(
+    "optimistic_gda(1, 0, eta=0.1, steps=2)", optimistic_gda(1.0, 0.0, 0.1, 2),
+    [[1.0, 0.0], [1.0, 0.1], [0.98, 0.2]], atol=1e-9,
+    hint="step with 2*g_t - g_(t-1); the first step uses z_(-1) = z_0 (a plain simultaneous step).",
+)
+### BEGIN HIDDEN TESTS
+path = as_tensor(optimistic_gda(1.0, -1.0, 0.2, 300), "optimistic_gda(1, -1, 0.2, 300)", shape=(301, 2))
+check_true(bool(path[-1].norm() < 1e-2 * path[0].norm()), (
+    f"optimistic_gda(1, -1, eta=0.2, steps=300) ends at distance {float(path[-1].norm()):.3g} from (0, 0);"
+    " expected less than 1% of the start."
+))
+x, y = 0.4, 0.9
+exact = [[x, y]]
+xp, yp = x, y
+for _ in range(5):
+    x, y, xp, yp = x - 0.3 * (2 * y - yp), y + 0.3 * (2 * x - xp), x, y
+    exact.append([x, y])
+check_close("optimistic_gda(0.4, 0.9, 0.3, 5)", optimistic_gda(0.4, 0.9, 0.3, 5), exact, atol=1e-9)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## 5. Back to GANs: the Dirac-GAN
+#
+# Mescheder, Geiger and Nowozin (2018) reduce a GAN to two numbers. The data distribution is a
+# point mass at 0, the generator produces a point mass at $\theta$, and the discriminator is
+# linear, $D_\psi(x) = \psi x$. With $f(t) = \log \sigma(t) = -\log(1 + e^{-t})$ the GAN
+# objective is
+#
+# $$L(\theta, \psi) = f(\psi\theta) + f(0),$$
+#
+# minimised by $\theta$ and maximised by $\psi$. Near the equilibrium $(0, 0)$ it looks like
+# our $xy$ game, and the discriminator and generator undo each other's progress in the same
+# way. A gradient penalty on the discriminator, $\frac{\gamma}{2}\psi^2$ (R1: the squared
+# gradient of $D$ on real data), subtracts $\gamma\psi$ from the discriminator's direction:
+#
+# $$\dot\theta = -\psi\, f'(\psi\theta), \qquad \dot\psi = \theta\, f'(\psi\theta) - \gamma\,\psi,
+# \qquad f'(t) = \sigma(-t).$$
+#
+# Implement `dirac_gan_vector_field(theta, psi, gamma)` (the pair of directions above,
+# elementwise for tensors) and `simulate_dirac_gan(theta0, psi0, eta, steps, gamma)`
+# (simultaneous Euler steps $z_{t+1} = z_t + \eta\, v(z_t)$, shape `(steps + 1, 2)`).
+
+# %% nbgrader={"grade": false, "grade_id": "dirac_gan", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def dirac_gan_vector_field(theta, psi, gamma: float = 0.0) -> tuple[torch.Tensor, torch.Tensor]:
+    """(d theta, d psi) of the Dirac-GAN with an R1 penalty gamma; theta, psi: numbers or tensors."""
+    ### BEGIN SOLUTION
+    theta = torch.as_tensor(theta, dtype=torch.float64)
+    psi = torch.as_tensor(psi, dtype=torch.float64)
+    slope = torch.sigmoid(-psi * theta)
+    return -psi * slope, theta * slope - gamma * psi
+    ### END SOLUTION
+
+
+def simulate_dirac_gan(theta0: float, psi0: float, eta: float, steps: int, gamma: float = 0.0) -> torch.Tensor:
+    """Simultaneous Euler steps along the Dirac-GAN field. Returns a float64 tensor (steps + 1, 2)."""
+    ### BEGIN SOLUTION
+    path = torch.zeros(steps + 1, 2, dtype=torch.float64)
+    theta, psi = torch.tensor(float(theta0)), torch.tensor(float(psi0))
+    path[0] = torch.stack([theta, psi])
+    for t in range(1, steps + 1):
+        d_theta, d_psi = dirac_gan_vector_field(theta, psi, gamma)
+        theta, psi = theta + eta * d_theta, psi + eta * d_psi
+        path[t] = torch.stack([theta, psi])
+    return path
+    ### END SOLUTION
+
+
+# %% [markdown]
+# You should see the unregularised Dirac-GAN circle outwards around $(0, 0)$ and the
+# penalised one ($\gamma = 0.5$) spiral into it.
+
+# %%
+fig, axes = plt.subplots(1, 2, figsize=(8, 4))
+for ax, gamma in zip(axes, [0.0, 0.5]):
+    vector_field(lambda T, P: tuple(v.numpy() for v in dirac_gan_vector_field(torch.tensor(T), torch.tensor(P), gamma)),
+                 ax=ax, xlabel="$\\theta$", ylabel="$\\psi$")
+    trajectories({f"gamma={gamma}": simulate_dirac_gan(1.0, 0.0, 0.1, 300, gamma)}, ax=ax,
+                 xlabel="$\\theta$", ylabel="$\\psi$")
+plt.show()
+
+# %% nbgrader={"grade": true, "grade_id": "test_dirac_gan_field", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+"""dirac_gan_vector_field: values at chosen points, with and without the gradient penalty."""
+from course_utils.checks import check_close
+
+d_theta, d_psi = dirac_gan_vector_field(1.0, 0.0, 0.0)
+check_close("d_theta of dirac_gan_vector_field(1, 0, 0)", d_theta, 0.0, atol=1e-9)
+check_close("d_psi of dirac_gan_vector_field(1, 0, 0)", d_psi, 0.5, atol=1e-9,
+            hint="at psi = 0, f'(0) = sigmoid(0) = 1/2, so d_psi = theta / 2.")
+### BEGIN HIDDEN TESTS
+theta = torch.tensor([0.5, -1.0, 2.0])
+psi = torch.tensor([1.0, 0.3, -0.7])
+s = torch.sigmoid(-psi * theta)
+for gamma in (0.0, 0.8):
+    d_theta, d_psi = dirac_gan_vector_field(theta, psi, gamma)
+    check_close(f"d_theta of the Dirac-GAN (gamma={gamma})", d_theta, -psi * s, atol=1e-9)
+    check_close(f"d_psi of the Dirac-GAN (gamma={gamma})", d_psi, theta * s - gamma * psi, atol=1e-9,
+                hint="the penalty (gamma/2) psi^2 pulls the discriminator back by gamma * psi.")
+### END HIDDEN TESTS
+
+# %% nbgrader={"grade": true, "grade_id": "test_dirac_gan_penalty", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+"""simulate_dirac_gan: without a penalty the distance to (0, 0) grows; with gamma = 0.5 it shrinks to 0."""
+from course_utils.checks import as_tensor, check_true
+
+free = as_tensor(simulate_dirac_gan(1.0, 0.0, 0.1, 300, 0.0), "simulate_dirac_gan(gamma=0)", shape=(301, 2))
+check_true(bool(free[-1].norm() > free[0].norm()), (
+    f"without a penalty the Dirac-GAN ended at distance {float(free[-1].norm()):.3g} from (0, 0),"
+    " expected more than the start (1.0): simultaneous steps circle outwards."
+))
+### BEGIN HIDDEN TESTS
+damped = as_tensor(simulate_dirac_gan(1.0, 0.0, 0.1, 300, 0.5), "simulate_dirac_gan(gamma=0.5)", shape=(301, 2))
+check_true(bool(damped[-1].norm() < 0.05), (
+    f"with gamma=0.5 the Dirac-GAN ended at distance {float(damped[-1].norm()):.3g} from (0, 0); expected < 0.05."
+))
+one_step = as_tensor(simulate_dirac_gan(0.6, -0.4, 0.1, 1, 0.3), "simulate_dirac_gan(0.6, -0.4, 0.1, 1, 0.3)", shape=(2, 2))
+slope = 1 / (1 + math.exp(0.6 * -0.4))
+check_close("first step of simulate_dirac_gan(0.6, -0.4, eta=0.1, steps=1, gamma=0.3)", one_step[1],
+            [0.6 + 0.1 * 0.4 * slope, -0.4 + 0.1 * (0.6 * slope + 0.3 * 0.4)], atol=1e-9)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## What this means for GAN training
+#
+# * In a GAN, the discriminator's best move depends on where the generator is, and the
+#   generator's on the discriminator. With simultaneous steps each player reacts to where the
+#   other *was*: the discriminator sharpens against the current fakes, the generator moves
+#   the fakes to where the discriminator is now wrong, and the pair rotates around the
+#   equilibrium instead of settling. With any fixed step size the rotation slowly gains
+#   energy (factor $\sqrt{1+\eta^2}$ per step here).
+# * Alternating updates (the usual Algorithm 1 loop, D then G) are better, but only
+#   neutrally stable: they orbit forever.
+# * Look-ahead (extragradient), momentum-like corrections (optimistic GDA) and a penalty on
+#   the discriminator's gradient (R1) turn the rotation into a contraction.
+#
+# **References.** Goodfellow et al., *Generative Adversarial Nets* (2014);
+# Mescheder, Geiger, Nowozin, *Which Training Methods for GANs do actually Converge?* (2018);
+# Daskalakis et al., *Training GANs with Optimism* (2018);
+# Gidel et al., *A Variational Inequality Perspective on GANs* (2019).
