@@ -10,6 +10,7 @@ c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedb
 # Training cells run longer than nbgrader's 30 s default.
 c.Execute.timeout = 600
 # A library warning on stderr must not zero a correct test cell.
+c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = r"\w*Warning: "
 # A deleted test cell is put back and graded, not left for manual grading.
 c.OverwriteCells.add_missing_cells = True

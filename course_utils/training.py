@@ -78,7 +78,7 @@ def train(
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
-            total += float(loss) * len(batch)
+            total += float(loss.detach()) * len(batch)
         history.train_loss.append(total / len(x_train))
         postfix = {"train": f"{history.train_loss[-1]:.3f}"}
         if x_val is not None:

@@ -16,7 +16,12 @@ from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
 from traitlets import Integer
 
-GRADING_ERRORS = ("KernelDied", "NotebookTimeout")
+GRADING_ERRORS = ("KernelDied", "NotebookTimeout", "CellTimeout")
+CELL_TIMEOUT = {
+    "ename": "CellTimeout",
+    "evalue": "the cell ran past its time limit and was interrupted",
+    "traceback": ["CellTimeout: the cell ran past its time limit and was interrupted"],
+}
 
 
 def error_output(ename: str, message: str):
@@ -31,7 +36,9 @@ class GuardedExecute(Execute):
     def preprocess(self, nb, resources=None, km=None):
         self._deadline = time.monotonic() + self.notebook_timeout
         self._current = 0
+        self._budget_bound = False
         self.timeout_func = self._cell_timeout
+        self.error_on_timeout = CELL_TIMEOUT
         try:
             return super().preprocess(nb, resources, km)
         except DeadKernelError:
@@ -42,8 +49,10 @@ class GuardedExecute(Execute):
         return nb, resources
 
     def _cell_timeout(self, cell) -> int:
-        remaining = int(self._deadline - time.monotonic())
-        return max(1, min(self.timeout or remaining, remaining))
+        """The cell's own limit, or what is left of the notebook's budget if that is less."""
+        remaining = max(1, int(self._deadline - time.monotonic()))
+        self._budget_bound = not self.timeout or remaining <= self.timeout
+        return remaining if self._budget_bound else self.timeout
 
     def _timeout_message(self) -> str:
         return f"the notebook ran past its time limit of {self.notebook_timeout} s"
@@ -53,7 +62,12 @@ class GuardedExecute(Execute):
         if cell.cell_type == "code" and time.monotonic() >= self._deadline:
             cell.outputs = [error_output("NotebookTimeout", self._timeout_message())]
             return cell, resources
-        return super().preprocess_cell(cell, resources, index)
+        cell, resources = super().preprocess_cell(cell, resources, index)
+        timed_out = any(o.get("ename") == "CellTimeout" for o in cell.get("outputs", []))
+        if timed_out and self._budget_bound:  # the notebook's budget is spent: nothing more runs
+            cell.outputs = [error_output("NotebookTimeout", self._timeout_message())]
+            self._deadline = time.monotonic()
+        return cell, resources
 
     def _fail_from(self, nb, start: int, ename: str, reason: str) -> None:
         for index, cell in enumerate(nb.cells[start:], start):

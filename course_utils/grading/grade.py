@@ -13,12 +13,14 @@ import html
 import resource
 import shutil
 import subprocess
+import warnings
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 from nbgrader.api import Gradebook
+from sqlalchemy.exc import SAWarning
 
 from .course import Course
 from .execute import GRADING_ERRORS
@@ -38,6 +40,7 @@ c.Autograde.autograde_preprocessors = autograde_preprocessors()
 c.GuardedExecute.notebook_timeout = {timeout}
 c.GuardedExecute.timeout = {timeout}
 c.GuardedExecute.kernel_name = "python3"
+c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = r"\\w*Warning: "
 c.OverwriteCells.add_missing_cells = True
 '''
@@ -168,7 +171,9 @@ def _copy_grades(src: Gradebook, dst: Gradebook, assignment_id: str, student: st
 def _fresh_submission(gb: Gradebook, assignment_id: str, student: str):
     """The student's submission record; every grade in it is overwritten by the caller."""
     gb.update_or_create_student(student)
-    return gb.update_or_create_submission(assignment_id, student)
+    with warnings.catch_warnings():  # nbgrader's own autoflush noise on new submissions
+        warnings.simplefilter("ignore", SAWarning)
+        return gb.update_or_create_submission(assignment_id, student)
 
 
 def _zero(submission) -> None:

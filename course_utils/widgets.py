@@ -1,0 +1,249 @@
+"""Lecture demos: a row of ipywidgets controls above one matplotlib figure.
+
+Every demo takes the functions it visualises as arguments, so the lecture's implementation
+and a student's own can be plugged in alike. A change of any control redraws the figure
+into an `ipywidgets.Output` (`clear_output(wait=True)` then `plt.show()`). If a plugged-in
+function raises, the figure is replaced by the traceback and a red status line under it
+names the error: nothing fails silently in the kernel log.
+
+Each container carries a CSS class (`gda-explorer`, `dirac-gan-explorer`) and its status
+line the same class with `-status` appended, so a browser test can find them.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import traceback
+from typing import Callable, Mapping, Sequence
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from IPython.display import clear_output
+
+from .plotting import contours, trajectories, vector_field
+
+GDAMethod = Callable[[float, float, float, int], torch.Tensor]
+"""(x0, y0, eta, steps) -> trajectory (steps + 1, 2) on V(x, y) = x y."""
+Flow = Callable[[float, float, torch.Tensor], torch.Tensor]
+"""(x0, y0, t) with times t (T,) -> trajectory (T, 2) of the continuous dynamics."""
+DiracField = Callable[[torch.Tensor, torch.Tensor, float], tuple]
+"""(theta, psi, gamma) -> (d_theta, d_psi), elementwise on tensors of any shape."""
+DiracSimulation = Callable[[float, float, float, int, float], torch.Tensor]
+"""(theta0, psi0, eta, steps, gamma) -> trajectory (steps + 1, 2)."""
+
+CONTINUOUS = "continuous"
+START = (1.0, 0.0)
+
+
+def as_path(value, what: str, length: int) -> np.ndarray:
+    """A returned trajectory as a float64 array (length, 2); ValueError saying what came back.
+
+    `value` may be a tensor, an array or nested lists; nothing is trusted before conversion.
+    """
+    if isinstance(value, torch.Tensor):
+        value = value.detach().cpu().double().numpy()
+    try:
+        path = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{what} returned {type(value).__name__}, not a (T, 2) tensor") from error
+    if path.shape != (length, 2):
+        raise ValueError(f"{what} returned shape {tuple(path.shape)}, expected ({length}, 2)")
+    return path
+
+
+def as_grid(value, what: str, shape: tuple[int, ...]) -> np.ndarray:
+    """A returned field component as a float64 array of `shape`; ValueError if it has another."""
+    if isinstance(value, torch.Tensor):
+        value = value.detach().cpu().double().numpy()
+    grid = np.asarray(value, dtype=np.float64)
+    if grid.shape != shape:
+        raise ValueError(f"{what} of the vector field has shape {grid.shape}, expected {shape}")
+    return grid
+
+
+def gda_trajectory(
+    method: str, methods: Mapping[str, GDAMethod], flow: Flow, eta: float, steps: int,
+    start: tuple[float, float] = START,
+) -> np.ndarray:
+    """The trajectory (steps + 1, 2) of one method on V(x, y) = x y from `start`.
+
+    `method` is a key of `methods`, or "continuous": then `flow` is evaluated at the
+    steps + 1 times 0, eta, ..., eta * steps (the same total time as the discrete methods).
+    An unknown name raises a ValueError listing the available ones.
+    """
+    x0, y0 = start
+    if method == CONTINUOUS:
+        times = torch.linspace(0.0, eta * steps, steps + 1, dtype=torch.float64)
+        return as_path(flow(x0, y0, times), f"flow({x0}, {y0}, t)", steps + 1)
+    if method not in methods:
+        known = [*methods, CONTINUOUS]
+        raise ValueError(f"unknown method {method!r}; expected one of {known}")
+    value = methods[method](x0, y0, eta, steps)
+    return as_path(value, f"{method}({x0}, {y0}, eta={eta}, steps={steps})", steps + 1)
+
+
+class Demo:
+    """Controls, an Output holding the current figure, and a status line, in one VBox.
+
+    `draw(fig)` receives a fresh figure (already split into `ncols` axes) and fills it in;
+    it returns the status text (HTML-escaped before display). `widget` is the container.
+    """
+
+    def __init__(
+        self, css_class: str, controls: Sequence[widgets.ValueWidget],
+        draw: Callable[[plt.Figure], str], ncols: int = 2, figsize=(8.0, 3.6),
+    ):
+        self.draw = draw
+        self.ncols, self.figsize = ncols, figsize
+        self.figure: plt.Figure | None = None
+        self.error: Exception | None = None
+        self.redraws = 0
+        self.output = widgets.Output()
+        self.output.add_class(f"{css_class}-figure")
+        self.status = widgets.HTML()
+        self.status.add_class(f"{css_class}-status")
+        for control in controls:
+            control.observe(self.redraw, names="value")
+        self.widget = widgets.VBox([widgets.HBox(list(controls)), self.output, self.status])
+        self.widget.add_class(css_class)
+        self.redraw()
+
+    def redraw(self, change=None) -> None:
+        """Draw a new figure into the Output; an exception is shown there, not swallowed."""
+        with self.output:
+            clear_output(wait=True)
+            if self.figure is not None:
+                plt.close(self.figure)
+            self.figure = fig = plt.figure(figsize=self.figsize)
+            fig.subplots(1, self.ncols)
+            try:
+                message = self.draw(fig)
+            except Exception as error:  # a plugged-in function failed: tell the user
+                plt.close(fig)
+                self.figure, self.error = None, error
+                self.status.value = (
+                    f"<span style='color:#b00'><b>{type(error).__name__}</b>: "
+                    f"{html.escape(str(error))}</span>"
+                )
+                traceback.print_exc()
+                return
+            fig.tight_layout()
+            self.error = None
+            self.redraws += 1
+            self.status.value = html.escape(message)
+            plt.show()
+
+
+def _slider_style() -> dict:
+    return {"description_width": "initial"}
+
+
+def gda_explorer(
+    methods: Mapping[str, GDAMethod], flow: Flow, method: str = "simultaneous",
+    eta: float = 0.2, steps: int = 40, view: float = 3.0,
+) -> widgets.VBox:
+    """Gradient play on V(x, y) = x y from (1, 0): pick the method, step size and steps.
+
+    methods: name -> fn(x0, y0, eta, steps) returning the trajectory (steps + 1, 2), e.g.
+        simultaneous, alternating, extragradient, optimistic.
+    flow: fn(x0, y0, t) with times t (T,) returning (T, 2); used by the "continuous" entry,
+        over the time eta * steps.
+    Left panel: the trajectory over the contours of x y in [-view, view]^2. Right panel: the
+    distance to (0, 0) per step (log scale); the title gives the final radius.
+    Returns the container (class "gda-explorer").
+    """
+    if CONTINUOUS in methods:
+        raise ValueError(f"{CONTINUOUS!r} is drawn from `flow`; remove it from `methods`")
+    options = [*methods, CONTINUOUS]
+    if method not in options:
+        raise ValueError(f"unknown method {method!r}; expected one of {options}")
+    method_box = widgets.Dropdown(options=options, value=method, description="method")
+    eta_slider = widgets.FloatSlider(
+        value=eta, min=0.01, max=0.6, step=0.01, description="step size η",
+        continuous_update=False, style=_slider_style(),
+    )
+    steps_slider = widgets.IntSlider(
+        value=steps, min=1, max=200, description="steps", continuous_update=False,
+        style=_slider_style(),
+    )
+
+    def draw(fig: plt.Figure) -> str:
+        name, h, n = method_box.value, eta_slider.value, steps_slider.value
+        path = gda_trajectory(name, methods, flow, h, n)
+        radius = np.linalg.norm(path, axis=1)
+        left, right = fig.axes
+        contours(lambda X, Y: X * Y, xlim=(-view, view), ylim=(-view, view), ax=left, n=61,
+                 levels=9)
+        trajectories({name: path}, ax=left)
+        left.set_xlim(-view, view)
+        left.set_ylim(-view, view)
+        left.set_title("$V(x, y) = xy$", fontsize="medium")
+        right.semilogy(np.arange(n + 1), radius, label=name)
+        right.axhline(radius[0], color="0.6", lw=0.8, ls="--", label="start")
+        right.set_xlabel("step" if name != CONTINUOUS else "step (time = step · η)")
+        right.set_ylabel("distance to (0, 0)")
+        right.legend(fontsize="small")
+        factor = (radius[-1] / radius[0]) ** (1 / n) if radius[0] > 0 else math.nan
+        right.set_title(f"final radius {radius[-1]:.3g} (×{factor:.4f} per step)",
+                        fontsize="medium")
+        return f"{name}, η = {h:.2f}, {n} steps: final radius {radius[-1]:.4g}"
+
+    demo = Demo("gda-explorer", [method_box, eta_slider, steps_slider], draw)
+    return demo.widget
+
+
+def dirac_gan_explorer(
+    vector_field_fn: DiracField, simulate: DiracSimulation, gamma: float = 0.0,
+    eta: float = 0.1, steps: int = 300, view: float = 2.0,
+) -> widgets.VBox:
+    """The Dirac-GAN (theta, psi) from (1, 0), with a gradient-penalty slider.
+
+    vector_field_fn: fn(theta, psi, gamma) -> (d_theta, d_psi), elementwise on tensors.
+    simulate: fn(theta0, psi0, eta, steps, gamma) -> trajectory (steps + 1, 2).
+    Left panel: the field as arrows on [-view, view]^2 and the simulated trajectory. Right
+    panel: the distance to the equilibrium (0, 0) per step (log scale).
+    Returns the container (class "dirac-gan-explorer").
+    """
+    gamma_slider = widgets.FloatSlider(
+        value=gamma, min=0.0, max=2.0, step=0.05, description="gradient penalty γ",
+        continuous_update=False, style=_slider_style(),
+    )
+    eta_slider = widgets.FloatSlider(
+        value=eta, min=0.01, max=1.0, step=0.01, description="step size η",
+        continuous_update=False, style=_slider_style(),
+    )
+    steps_slider = widgets.IntSlider(
+        value=steps, min=10, max=1000, step=10, description="steps", continuous_update=False,
+        style=_slider_style(),
+    )
+
+    def draw(fig: plt.Figure) -> str:
+        g, h, n = gamma_slider.value, eta_slider.value, steps_slider.value
+
+        def field(T: np.ndarray, P: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            d_theta, d_psi = vector_field_fn(torch.from_numpy(T), torch.from_numpy(P), g)
+            return as_grid(d_theta, "d_theta", T.shape), as_grid(d_psi, "d_psi", T.shape)
+
+        path = as_path(simulate(*START, h, n, g),
+                       f"simulate({START[0]}, {START[1]}, eta={h}, steps={n}, gamma={g})", n + 1)
+        radius = np.linalg.norm(path, axis=1)
+        left, right = fig.axes
+        vector_field(field, xlim=(-view, view), ylim=(-view, view), ax=left,
+                     xlabel="generator θ", ylabel="discriminator ψ")
+        trajectories({f"γ = {g:.2f}": path}, ax=left, xlabel="generator θ",
+                     ylabel="discriminator ψ")
+        left.set_xlim(-view, view)
+        left.set_ylim(-view, view)
+        right.semilogy(np.arange(n + 1), radius, label=f"γ = {g:.2f}")
+        right.axhline(radius[0], color="0.6", lw=0.8, ls="--", label="start")
+        right.set_xlabel("step")
+        right.set_ylabel("distance to (0, 0)")
+        right.legend(fontsize="small")
+        right.set_title(f"final distance {radius[-1]:.3g}", fontsize="medium")
+        return f"γ = {g:.2f}, η = {h:.2f}, {n} steps: final distance {radius[-1]:.4g}"
+
+    demo = Demo("dirac-gan-explorer", [gamma_slider, eta_slider, steps_slider], draw)
+    return demo.widget

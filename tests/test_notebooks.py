@@ -1,0 +1,67 @@
+"""Every notebook is built from its source, committed without outputs, and runs in a fresh kernel;
+the committed assignments/ are exactly what `course release` generates."""
+
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from course_utils.grading.course import Course
+from course_utils.grading.notebooks import build, execute, source_pairs
+from course_utils.grading.release import release
+
+ROOT = Path(__file__).resolve().parents[1]
+COURSE = Course(ROOT)
+NOTEBOOKS = [nb for _, nb in source_pairs(COURSE)]
+
+
+def test_every_lecture_and_solution_has_a_source():
+    built = set(NOTEBOOKS)
+    expected = set(COURSE.lecture_notebooks()) | {COURSE.solution_notebook(i) for i in COURSE.assignment_ids()}
+    assert expected <= built, f"notebooks without a notebooks/*.py source: {sorted(expected - built)}"
+
+
+@pytest.mark.parametrize("source,notebook", source_pairs(COURSE), ids=lambda p: p.name)
+def test_notebook_is_built_from_its_source(source, notebook):
+    assert notebook.read_text() == nbformat.writes(build(source)) + "\n", "run `course sync` and commit"
+
+
+COMMITTED = sorted([*ROOT.glob("lectures/*.ipynb"), *ROOT.glob("solutions/*/*.ipynb"), *ROOT.glob("assignments/*/*.ipynb")])
+
+
+@pytest.mark.parametrize("path", COMMITTED, ids=lambda p: p.name)
+def test_committed_notebooks_have_no_outputs(path):
+    nb = json.loads(path.read_text())
+    dirty = [i for i, c in enumerate(nb["cells"]) if c.get("outputs") or c.get("execution_count")]
+    assert not dirty, f"{path.name}: cells {dirty} have outputs"
+
+
+@pytest.mark.slow
+def test_assignments_are_what_release_generates(tmp_path):
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / "course"
+        for name in ("nbgrader_config.py", "solutions"):
+            src = ROOT / name
+            (copy / name).parent.mkdir(parents=True, exist_ok=True)
+            if src.is_dir():
+                shutil.copytree(src, copy / name)
+            else:
+                (copy / name).write_text(src.read_text())
+        release(Course(copy), [])
+        for assignment_id in COURSE.assignment_ids():
+            generated = (copy / "assignments" / assignment_id / f"{assignment_id}.ipynb").read_text()
+            committed = COURSE.release_notebook(assignment_id).read_text()
+            assert generated == committed, f"assignments/{assignment_id} is stale: run `course release`"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_executes_in_a_fresh_kernel(path):
+    nb, _ = execute(path)
+    errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert not errors
+    stderr = [o["text"] for c in nb.cells for o in c.get("outputs", []) if o.get("name") == "stderr"]
+    assert not [t for t in stderr if "Warning" in t], f"warnings on stderr: {stderr}"

@@ -1,0 +1,37 @@
+import math
+
+import matplotlib.pyplot as plt
+import torch
+
+from course_utils import data, plotting
+from course_utils.metrics import mode_coverage
+
+
+def test_plots_are_labelled():
+    ax = plotting.plot_curves({"train": [3, 2, 1], "validation": [3, 2.5, 2.4]})
+    assert ax.get_xlabel() == "epoch" and ax.get_legend() is not None
+    ax = plotting.scatter_samples(torch.randn(50, 2), data.ring_means())
+    assert ax.get_xlabel() and len(ax.collections) == 2
+    ax = plotting.image_grid(torch.rand(10, 1, 8, 8), nrow=5, title="digits")
+    assert ax.get_title() == "digits"
+    ax = plotting.vector_field(lambda X, Y: (-Y, X))
+    plotting.contours(lambda X, Y: X * Y, ax=ax)
+    plotting.trajectories({"a": torch.randn(5, 2), "b": torch.randn(5, 2)}, ax=ax)
+    assert ax.get_legend() is not None
+    plt.close("all")
+
+
+def test_perfect_sampler_scores_one_minus_exp_minus_4_5():
+    means, std = data.ring_means(8), 0.02
+    samples = data.sample_mixture(means, 20000, std, torch.Generator().manual_seed(0))
+    score = mode_coverage(samples, means, std)
+    assert score["modes_captured"] == 8 and score["n_modes"] == 8
+    assert abs(score["high_quality"] - (1 - math.exp(-4.5))) < 0.005
+
+
+def test_collapsed_and_off_target_samplers_score_low():
+    means, std = data.ring_means(8), 0.02
+    collapsed = means[0] + std * torch.randn(1000, 2, generator=torch.Generator().manual_seed(0))
+    assert mode_coverage(collapsed, means, std)["modes_captured"] == 1
+    far = torch.zeros(100, 2)
+    assert mode_coverage(far, means, std) == {"modes_captured": 0, "n_modes": 8, "high_quality": 0.0}
