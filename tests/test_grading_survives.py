@@ -73,6 +73,43 @@ def _warning_in_answer():
     return nb
 
 
+def _with_code_at_end(code):
+    nb = _solution()
+    nb.cells.append(nbformat.v4.new_code_cell(code))
+    return nb
+
+
+SNOOP = """
+import os, socket
+from pathlib import Path
+escaped = []
+here = Path.cwd()
+for folder in [here, *here.parents]:
+    for name in ("gradebook.db", "nbgrader_config.py", "solutions", "master.db"):
+        if (folder / name).exists() and folder != here:
+            escaped.append(f"sees {folder / name}")
+    if folder == Path("/tmp"):
+        continue  # the sandbox's private /tmp is writable by design
+    try:
+        (folder / "escape.txt").write_text("written from a student kernel")
+        if folder != here:
+            escaped.append(f"wrote {folder / 'escape.txt'}")
+    except OSError:
+        pass
+try:
+    escaped.append(f"read hidden tests ({len(open('a5_gan_dynamics.ipynb').read())} chars)")
+except OSError:
+    pass
+try:
+    socket.create_connection(("1.1.1.1", 53), timeout=3)
+    escaped.append("reached the network")
+except OSError:
+    pass
+if escaped:
+    simultaneous_gda = None  # loses the 3 points of its test cell: the sandbox leaked
+print(escaped)
+"""
+
 LAST_TEST_POINTS = 3
 
 # student -> (notebook or None, expected score, text expected in the outcome)
@@ -88,6 +125,9 @@ CASES = {
     "segfault": (lambda: _with_code_before_last_test("import ctypes\nctypes.string_at(0)"), FULL - LAST_TEST_POINTS,
                  "kernel died"),
     "infinite_loop": (lambda: _with_code_before_last_test("while True:\n    pass"), FULL - LAST_TEST_POINTS, "time limit"),
+    "snoop": (lambda: _with_code_after_first_solution(SNOOP), FULL, "7/7"),
+    "fork_bomb": (lambda: _with_code_at_end("import os\nwhile True:\n    os.fork()"), FULL, "7/7"),
+    "output_flood": (lambda: _with_code_after_first_solution("print('spam\\n' * 2_000_000)"), FULL, "7/7"),
     "patched_checks": (lambda: _with_code_after_first_solution(
         "import numpy as np, torch\ntorch.allclose = np.allclose = lambda *a, **k: True\n"
         "check_close = check_true = lambda *a, **k: None\n"
@@ -155,6 +195,31 @@ def test_outputs_feedback_and_csv(graded):
     assert "Grading note" in page and "kernel died" in page
     assert (out / "autograded" / "solution" / A5 / f"{A5}.ipynb").exists()
     assert not (out / "autograded" / "shadowed" / A5 / "torch.py").exists()
+
+
+@pytest.mark.slow
+def test_nothing_escapes_the_sandbox(graded):
+    _, out = graded
+    own_folders = {out / step / "snoop" / A5 / "escape.txt" for step in ("autograded", "feedback")}
+    assert set(out.parent.rglob("escape.txt")) <= own_folders
+    assert not Path("/tmp/escape.txt").exists()
+
+
+@pytest.mark.slow
+def test_no_sandbox_is_marked_in_the_outcome(tmp_path):
+    folder = tmp_path / "subs"
+    write_submission(folder, "alice", A5, _solution())
+    [result] = grade(COURSE, A5, folder, tmp_path / "out", Settings(sandbox=False))
+    assert result.score == FULL and "UNSANDBOXED" in result.outcome
+    assert "UNSANDBOXED" in (tmp_path / "out" / "grades.csv").read_text()
+
+
+def test_missing_bubblewrap_says_how_to_install(monkeypatch):
+    from course_utils.grading import sandbox
+
+    monkeypatch.setattr(sandbox.shutil, "which", lambda name: None)
+    with pytest.raises(SystemExit, match="apt-get install bubblewrap"):
+        sandbox.check_available()
 
 
 @pytest.mark.slow

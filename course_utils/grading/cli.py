@@ -18,7 +18,10 @@ def _release(args, course: Course) -> None:
 def _grade(args, course: Course) -> None:
     from .grade import Settings, format_table, grade, parse_memory
 
-    settings = Settings(workers=args.workers, device=args.device, timeout=args.timeout, memory=parse_memory(args.memory))
+    settings = Settings(workers=args.workers, device=args.device, timeout=args.timeout,
+                        memory=parse_memory(args.memory), sandbox=not args.no_sandbox)
+    if args.no_sandbox:
+        print("WARNING: --no-sandbox: student code runs with your permissions and can read the hidden tests")
     results = grade(course, args.id, Path(args.submissions), Path(args.out), settings, db_url=args.db)
     print(format_table(results, args.id))
     print(f"\ngradebook, grades.csv and feedback/ written to {Path(args.out).resolve()}")
@@ -59,6 +62,7 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--device", choices=["cpu", "cuda"], default="cpu", help="device for student kernels")
     g.add_argument("--timeout", type=int, default=600, help="seconds allowed for one notebook (default 600)")
     g.add_argument("--memory", default="6G", help="memory limit per submission on cpu (default 6G)")
+    g.add_argument("--no-sandbox", action="store_true", help="run student code unsandboxed (not recommended)")
     g.add_argument("--db", default=None, help="gradebook SQLAlchemy URL (default: sqlite in --out)")
     g.add_argument("--out", default="grading", help="output folder (default ./grading)")
     g.set_defaults(run=_grade)

@@ -13,10 +13,12 @@ import html
 import resource
 import shutil
 import subprocess
+import tempfile
 import warnings
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
+from queue import Queue
 
 import nbformat
 from nbgrader.api import Gradebook
@@ -26,6 +28,7 @@ from .course import Course
 from .execute import GRADING_ERRORS
 from .nbgrader_cli import NbgraderError, run_nbgrader, sqlite_url
 from .release import generate
+from .sandbox import KERNEL_NAME, check_available, write_kernelspec
 from .submissions import Submission, collect
 
 STARTUP_SECONDS = 120  # nbgrader start-up and saving, on top of the notebook's own time limit
@@ -39,21 +42,27 @@ c.CourseDirectory.source_directory = "source"
 c.Autograde.autograde_preprocessors = autograde_preprocessors()
 c.GuardedExecute.notebook_timeout = {timeout}
 c.GuardedExecute.timeout = {timeout}
-c.GuardedExecute.kernel_name = "python3"
+c.GuardedExecute.kernel_name = "{kernel}"
+c.KernelManager.transport = "ipc"
+c.KernelManager.ip = "{runtime}/kernel"
+c.KernelManager.connection_file = "{runtime}/connection.json"
 c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = r"\\w*Warning: "
 c.OverwriteCells.add_missing_cells = True
 '''
+NPROC_LIMIT = 256  # processes and threads of one submission's kernel
+UNSANDBOXED = "UNSANDBOXED (--no-sandbox)"
 
 
 @dataclass
 class Settings:
-    """How to grade: parallel workers, device, per-notebook seconds, memory limit in bytes."""
+    """How to grade: parallel workers, device, per-notebook seconds, memory limit in bytes, sandbox."""
 
     workers: int = 1
     device: str = "cpu"
     timeout: int = 600
     memory: int | None = 6 * 2**30
+    sandbox: bool = True
 
 
 @dataclass
@@ -98,10 +107,18 @@ def grade(
     subs = collect(Path(submissions), assignment_id, work / "staging")
     if not subs:
         raise SystemExit(f"no submissions found in {submissions}")
+    if settings.sandbox:
+        check_available()
+    else:
+        for sub in subs:
+            sub.notes.append(UNSANDBOXED)
     results = []
+    slots = Queue()
+    for slot in range(max(1, settings.workers)):
+        slots.put(slot)
     with ThreadPoolExecutor(max_workers=max(1, settings.workers)) as pool:
         futures = {
-            pool.submit(_autograde_one, sub, assignment_id, work, master_db, settings): sub
+            pool.submit(_autograde_one, sub, assignment_id, work, master_db, settings, slots): sub
             for sub in subs if sub.notebook is not None
         }
         for sub in subs:
@@ -126,23 +143,35 @@ def _limit_memory(limit: int | None):
     return apply
 
 
-def _autograde_one(sub: Submission, assignment_id: str, work: Path, master_db: Path, settings: Settings) -> str | None:
+def _autograde_one(
+    sub: Submission, assignment_id: str, work: Path, master_db: Path, settings: Settings, slots: Queue
+) -> str | None:
     """Autograde one student in work/students/<student>; returns None or why grading failed."""
     root = work / "students" / sub.student
     target = root / "submitted" / sub.student / assignment_id
     target.mkdir(parents=True)
     shutil.copy(sub.notebook, target / f"{assignment_id}.ipynb")
     shutil.copy(master_db, root / "gradebook.db")
-    (root / "nbgrader_config.py").write_text(AUTOGRADE_CONFIG.format(timeout=settings.timeout))
-    env = {"COURSE_DEVICE": settings.device}
+    runtime = Path(tempfile.mkdtemp(prefix="course-kernel-"))  # IPC socket paths must stay short
+    kernel = KERNEL_NAME if settings.sandbox else "python3"
+    (root / "nbgrader_config.py").write_text(
+        AUTOGRADE_CONFIG.format(timeout=settings.timeout, kernel=kernel, runtime=runtime)
+    )
+    env = {"COURSE_DEVICE": settings.device, "JUPYTER_PATH": str(root / "jupyter"), "JUPYTER_RUNTIME_DIR": str(runtime)}
     if settings.device == "cpu":
         env["CUDA_VISIBLE_DEVICES"] = ""
     memory = settings.memory if settings.device == "cpu" else None  # CUDA needs a huge address space
+    slot = slots.get()
+    if settings.sandbox:
+        workdir = root / "autograded" / sub.student / assignment_id
+        write_kernelspec(root / "jupyter", workdir, [workdir / f"{assignment_id}.ipynb"], runtime,
+                         settings.device, slot, memory, NPROC_LIMIT)
+    limit = None if settings.sandbox else _limit_memory(memory)
     try:
         run_nbgrader(
             ["autograde", assignment_id, f"--student={sub.student}", "--force"],
             root=root, db_url=sqlite_url(root / "gradebook.db"), env=env,
-            timeout=settings.timeout + STARTUP_SECONDS, preexec_fn=_limit_memory(memory),
+            timeout=settings.timeout + STARTUP_SECONDS, preexec_fn=limit,
         )
         run_nbgrader(
             ["generate_feedback", assignment_id, f"--student={sub.student}", "--force"],
@@ -152,6 +181,9 @@ def _autograde_one(sub: Submission, assignment_id: str, work: Path, master_db: P
         return f"grading did not finish within {settings.timeout + STARTUP_SECONDS} s"
     except NbgraderError as error:
         return str(error).splitlines()[0] + " " + str(error).splitlines()[-1][:200]
+    finally:
+        slots.put(slot)
+        shutil.rmtree(runtime, ignore_errors=True)
     return None
 
 

@@ -22,7 +22,7 @@
 # * how to write each update rule as a *one-step matrix*, and read its fate from the
 #   eigenvalues: the continuous flow circles, simultaneous steps spiral out by exactly
 #   $\sqrt{1+\eta^2}$ per step, alternating steps orbit on an ellipse, extragradient and
-#   optimistic steps spiral in;
+#   optimistic steps (with a small enough step size) spiral in;
 # * the Dirac-GAN of Mescheder et al. (2018), a real GAN with one parameter per player, and
 #   why a gradient penalty on the discriminator makes it converge;
 # * what this says about Algorithm 1 of the original GAN paper.
@@ -37,7 +37,7 @@ import torch
 
 from course_utils.device import setup
 from course_utils.plotting import contours, trajectories, vector_field
-from course_utils.widgets import dirac_gan_explorer, gda_explorer
+from course_utils.widgets_gan_dynamics import dirac_gan_explorer, gda_explorer
 
 setup(seed=0)
 torch.set_default_dtype(torch.float64)  # the radii below are compared to 1e-12
@@ -109,7 +109,9 @@ def flow(x0: float, y0: float, t: torch.Tensor) -> torch.Tensor:
 
 t = torch.linspace(0, 2 * math.pi, 9)
 closed_form = torch.stack([torch.cos(t), torch.sin(t)], dim=1)  # x0 = 1, y0 = 0
-print("largest difference to the closed form:", float((flow(1.0, 0.0, t) - closed_form).abs().max()))
+print(
+    "largest difference to the closed form:", float((flow(1.0, 0.0, t) - closed_form).abs().max())
+)
 
 # %% [markdown]
 # ## 3. Simultaneous steps: the linear map $I + \eta J$
@@ -123,9 +125,10 @@ print("largest difference to the closed form:", float((flow(1.0, 0.0, t) - close
 # Every update in this lecture is such a one-step matrix $M$, applied again and again:
 # $z_t = M^t z_0$. One helper runs them all.
 
+
 # %%
 def iterate(matrix: torch.Tensor, z0: torch.Tensor, steps: int) -> torch.Tensor:
-    """Apply a one-step matrix (d, d) `steps` times from z0 (d,); returns the states (steps + 1, d)."""
+    """Apply a one-step matrix (d, d) `steps` times from z0 (d,); returns (steps + 1, d)."""
     states = [z0]
     for _ in range(steps):
         states.append(matrix @ states[-1])
@@ -156,8 +159,10 @@ S = simultaneous_matrix(eta)
 print("eigenvalues of S:", torch.linalg.eigvals(S))
 path = iterate(S, torch.tensor([1.0, 0.0]), 40)
 ratios = path.norm(dim=1)[1:] / path.norm(dim=1)[:-1]
-print(f"radius ratio per step: min {ratios.min():.12f}, max {ratios.max():.12f}, "
-      f"sqrt(1 + eta^2) = {math.sqrt(1 + eta**2):.12f}")
+print(
+    f"radius ratio per step: min {ratios.min():.12f}, max {ratios.max():.12f}, "
+    f"sqrt(1 + eta^2) = {math.sqrt(1 + eta**2):.12f}"
+)
 
 # %% [markdown]
 # ## 4. Alternating steps: determinant 1 and a conserved ellipse
@@ -183,7 +188,9 @@ print(f"radius ratio per step: min {ratios.min():.12f}, max {ratios.max():.12f},
 #
 # write $Q(x, y) = x\,(x - \eta y) + y^2 = x\, x_{t+1} + y^2$, and the same rearrangement at
 # the new point gives $Q(x_{t+1}, y_{t+1}) = x_{t+1}\,(x_{t+1} + \eta y) + y^2 = x_{t+1} x + y^2$.
-# In matrix form, $Q(z) = z^\top Q_\eta z$ is conserved exactly when $A_\eta^\top Q_\eta A_\eta = Q_\eta$.
+# In matrix form, $Q(z) = z^\top Q_\eta z$ is conserved exactly when
+# $A_\eta^\top Q_\eta A_\eta = Q_\eta$.
+
 
 # %%
 def alternating_matrix(eta: float) -> torch.Tensor:
@@ -205,8 +212,9 @@ print("largest entry of A^T Q A - Q:", float((A.T @ Q @ A - Q).abs().max()))
 # %%
 alt = iterate(A, torch.tensor([1.0, 0.0]), 60)
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(8, 3.5))
-trajectories({"alternating": alt, "continuous": flow(1.0, 0.0, torch.linspace(0, 2 * math.pi, 100))},
-             ax=ax1)
+trajectories(
+    {"alternating": alt, "continuous": flow(1.0, 0.0, torch.linspace(0, 2 * math.pi, 100))}, ax=ax1
+)
 ax2.plot((alt**2).sum(dim=1), label="$x^2 + y^2$")
 ax2.plot(torch.einsum("ti,ij,tj->t", alt, Q, alt), label="$Q = x^2 + y^2 - \\eta xy$")
 ax2.set_xlabel("step")
@@ -223,15 +231,16 @@ plt.show()
 #
 # $$\tilde z = z_t + \eta J z_t, \qquad z_{t+1} = z_t + \eta J \tilde z
 #   \quad\Longrightarrow\quad
-#   E_\eta = I + \eta J + \eta^2 J^2 = \begin{pmatrix} 1-\eta^2 & -\eta \\ \eta & 1-\eta^2 \end{pmatrix}.$$
+#   E_\eta = I + \eta J + \eta^2 J^2
+#          = \begin{pmatrix} 1-\eta^2 & -\eta \\ \eta & 1-\eta^2 \end{pmatrix}.$$
 #
 # Again $E_\eta^\top E_\eta$ is a multiple of $I$, now
 # $\big((1-\eta^2)^2 + \eta^2\big) I$: each step multiplies the radius by exactly
 #
 # $$\sqrt{1 - \eta^2 + \eta^4} < 1 \quad \text{for } 0 < \eta < 1 .$$
 #
-# The look-ahead sees where the opponent is heading and corrects for it; the $\eta^2 J^2 = -\eta^2 I$
-# term is a pull towards the equilibrium.
+# The look-ahead sees where the opponent is heading and corrects for it; the term
+# $\eta^2 J^2 = -\eta^2 I$ is a pull towards the equilibrium.
 #
 # **Optimistic** gradient (Popov, 1980; Daskalakis et al., 2018) gets a similar correction
 # without a second gradient evaluation: it steps with $2 g_t - g_{t-1}$, the current
@@ -247,6 +256,7 @@ plt.show()
 #
 # so the first step is a plain simultaneous step.
 
+
 # %%
 def extragradient_matrix(eta: float) -> torch.Tensor:
     """One extragradient step: z + eta J (z + eta J z) = (I + eta J + eta^2 J^2) z, shape (2, 2)."""
@@ -261,8 +271,10 @@ def optimistic_matrix(eta: float) -> torch.Tensor:
 
 
 E = extragradient_matrix(eta)
-print(f"|eigenvalues of E|: {torch.linalg.eigvals(E).abs()}, "
-      f"sqrt(1 - eta^2 + eta^4) = {math.sqrt(1 - eta**2 + eta**4):.6f}")
+print(
+    f"|eigenvalues of E|: {torch.linalg.eigvals(E).abs()}, "
+    f"sqrt(1 - eta^2 + eta^4) = {math.sqrt(1 - eta**2 + eta**4):.6f}"
+)
 print("|eigenvalues of the optimistic matrix|:", torch.linalg.eigvals(optimistic_matrix(eta)).abs())
 
 # %% [markdown]
@@ -272,6 +284,7 @@ print("|eigenvalues of the optimistic matrix|:", torch.linalg.eigvals(optimistic
 # shrinks like $\rho(M)^t$, with $\rho(M)$ the largest modulus of an eigenvalue. You should
 # see simultaneous steps above 1 for every $\eta$, alternating steps exactly at 1,
 # extragradient below 1 for $\eta < 1$, and optimistic steps below 1 for small enough $\eta$.
+
 
 # %%
 def spectral_radius(matrix: torch.Tensor) -> float:
@@ -310,12 +323,14 @@ plt.show()
 #   the spectral radius plot;
 # * continuous: the circle that the discrete methods approximate.
 
+
 # %%
 def linear_method(one_step_matrix):
     """fn(eta) -> one-step matrix (d, d) into fn(x0, y0, eta, steps) -> trajectory (steps + 1, 2).
 
     A 4x4 matrix acts on the stacked state (z_t, z_(t-1)), started at (z0, z0).
     """
+
     def method(x0: float, y0: float, eta: float, steps: int) -> torch.Tensor:
         matrix = one_step_matrix(eta)
         z0 = torch.tensor([x0, y0]).repeat(matrix.shape[0] // 2)
@@ -330,13 +345,15 @@ gda_explorer(methods, flow)
 # %% [markdown]
 # For readers without a running kernel, here are the four methods side by side at
 # $\eta = 0.2$ for 60 steps. You should see simultaneous steps spiral out, alternating
-# steps close their orbit, and the two fixes spiral in at different speeds.
+# steps close their orbit, and the two fixes spiral in, at nearly the same rate for this $\eta$
+# (compare the spectral radius plot at $\eta = 0.2$).
 
 # %%
 paths = {name: method(1.0, 0.0, 0.2, 60) for name, method in methods.items()}
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(8, 3.6))
-contours(lambda X, Y: X * Y, xlim=(-2.5, 2.5), ylim=(-2.5, 2.5), ax=ax1, n=61, levels=9)
+contours(lambda X, Y: X * Y, xlim=(-3.5, 3.5), ylim=(-3.5, 3.5), ax=ax1, n=61, levels=9)
 trajectories(paths, ax=ax1)
+ax1.get_legend().remove()  # the right panel names the methods
 for name, p in paths.items():
     ax2.semilogy(p.norm(dim=1), label=name)
 ax2.set_xlabel("step")
@@ -365,7 +382,8 @@ plt.show()
 # $\theta = 0$ (the generator sits on the data) with $\psi = 0$ (the discriminator cannot
 # tell). Gradient play follows the field
 #
-# $$v(\theta, \psi) = \Big(-\frac{\partial L}{\partial \theta},\; \frac{\partial L}{\partial \psi}\Big)
+# $$v(\theta, \psi)
+#   = \Big(-\frac{\partial L}{\partial \theta},\; \frac{\partial L}{\partial \psi}\Big)
 #   = \big(-\psi\, f'(\psi\theta),\; \theta\, f'(\psi\theta)\big),
 # \qquad f'(t) = \sigma(-t) .$$
 #
@@ -374,10 +392,12 @@ plt.show()
 # here, so the discriminator maximises $L - \frac{\gamma}{2}\psi^2$ and its direction gains a
 # term $-\gamma\psi$:
 #
-# $$v_\gamma(\theta, \psi) = \big(-\psi\, f'(\psi\theta),\; \theta\, f'(\psi\theta) - \gamma\,\psi\big).$$
+# $$v_\gamma(\theta, \psi)
+#   = \big(-\psi\, f'(\psi\theta),\; \theta\, f'(\psi\theta) - \gamma\,\psi\big).$$
 #
 # We do not type these derivatives in: the field *is* the pair of players' gradients, and
 # autograd computes them from $L$. The closed form above serves as a check.
+
 
 # %%
 def dirac_gan_field(theta, psi, gamma: float = 0.0) -> tuple[torch.Tensor, torch.Tensor]:
@@ -396,8 +416,9 @@ def dirac_gan_field(theta, psi, gamma: float = 0.0) -> tuple[torch.Tensor, torch
 theta, psi = torch.tensor([0.5, -1.0, 2.0]), torch.tensor([1.0, 0.3, -0.7])
 slope = torch.sigmoid(-psi * theta)  # f'(psi theta)
 d_theta, d_psi = dirac_gan_field(theta, psi, gamma=0.8)
-print("largest difference to the closed form:",
-      float(torch.max((d_theta + psi * slope).abs().max(), (d_psi - theta * slope + 0.8 * psi).abs().max())))
+closed_form = torch.stack([-psi * slope, theta * slope - 0.8 * psi])
+error = (torch.stack([d_theta, d_psi]) - closed_form).abs().max()
+print("largest difference to the closed form:", float(error))
 
 # %% [markdown]
 # **Linearising at the equilibrium.** Near $(0, 0)$, $f'(\psi\theta) \approx f'(0) = \tfrac12$ and
@@ -414,6 +435,7 @@ print("largest difference to the closed form:",
 # field. You should see it match the matrix above, and the spectral radius of one Euler step
 # ($\eta = 0.1$) sit above 1 for $\gamma = 0$ and drop below 1 as soon as $\gamma > 0$.
 
+
 # %%
 def field_at(z: torch.Tensor, gamma: float) -> torch.Tensor:
     """The Dirac-GAN field at one point z = (theta, psi), shape (2,) -> (2,)."""
@@ -421,7 +443,7 @@ def field_at(z: torch.Tensor, gamma: float) -> torch.Tensor:
 
 
 def jacobian_at_equilibrium(gamma: float, h: float = 1e-6) -> torch.Tensor:
-    """d field / d z at (0, 0) by central differences; column j is the derivative along z_j. (2, 2)."""
+    """d field / d z at (0, 0) by central differences, (2, 2); column j: derivative along z_j."""
     columns = [(field_at(h * e, gamma) - field_at(-h * e, gamma)) / (2 * h) for e in I2]
     return torch.stack(columns, dim=1)
 
@@ -429,13 +451,18 @@ def jacobian_at_equilibrium(gamma: float, h: float = 1e-6) -> torch.Tensor:
 for gamma in (0.0, 0.5, 1.0, 2.0):
     jac = jacobian_at_equilibrium(gamma)
     eigenvalues = ", ".join(f"{complex(v):.3f}" for v in torch.linalg.eigvals(jac))
-    print(f"gamma = {gamma}: Jacobian {jac.round(decimals=4).tolist()}, eigenvalues {eigenvalues}, "
-          f"rho(I + 0.1 J) = {spectral_radius(I2 + 0.1 * jac):.5f}")
+    print(
+        f"gamma = {gamma}: Jacobian {(jac.round(decimals=4) + 0.0).tolist()}, "
+        f"eigenvalues {eigenvalues}, "
+        f"rho(I + 0.1 J) = {spectral_radius(I2 + 0.1 * jac):.5f}"
+    )
 
 
 # %% [markdown]
-# To simulate, we take simultaneous Euler steps along the field, $z_{t+1} = z_t + \eta\, v_\gamma(z_t)$:
-# the Dirac-GAN is not linear away from $(0, 0)$, so there is no one-step matrix here.
+# To simulate, we take simultaneous Euler steps along the field,
+# $z_{t+1} = z_t + \eta\, v_\gamma(z_t)$. The Dirac-GAN is not linear away from $(0, 0)$, so
+# here there is no one-step matrix, only the field.
+
 
 # %%
 def euler(field, z0: torch.Tensor, eta: float, steps: int) -> torch.Tensor:
@@ -446,8 +473,9 @@ def euler(field, z0: torch.Tensor, eta: float, steps: int) -> torch.Tensor:
     return torch.stack(states)
 
 
-def simulate_dirac_gan(theta0: float, psi0: float, eta: float, steps: int,
-                       gamma: float = 0.0) -> torch.Tensor:
+def simulate_dirac_gan(
+    theta0: float, psi0: float, eta: float, steps: int, gamma: float = 0.0
+) -> torch.Tensor:
     """Simultaneous gradient play on the Dirac-GAN from (theta0, psi0); returns (steps + 1, 2)."""
     return euler(lambda z: field_at(z, gamma), torch.tensor([theta0, psi0]), eta, steps)
 
@@ -469,12 +497,21 @@ dirac_gan_explorer(dirac_gan_field, simulate_dirac_gan)
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(8, 4))
-for ax, gamma in zip(axes, (0.0, 1.0)):
-    vector_field(lambda T, P: tuple(v.numpy() for v in dirac_gan_field(torch.from_numpy(T),
-                                                                       torch.from_numpy(P), gamma)),
-                 ax=ax, xlabel="generator $\\theta$", ylabel="discriminator $\\psi$")
-    trajectories({f"$\\gamma$ = {gamma}": simulate_dirac_gan(1.0, 0.0, 0.1, 300, gamma)}, ax=ax,
-                 xlabel="generator $\\theta$", ylabel="discriminator $\\psi$")
+for ax, gamma in zip(axes, (0.0, 1.0), strict=True):
+
+    def field_on_grid(T, P, gamma=gamma):
+        """The field on numpy grids (n, n), as vector_field expects."""
+        return tuple(
+            v.numpy() for v in dirac_gan_field(torch.from_numpy(T), torch.from_numpy(P), gamma)
+        )
+
+    vector_field(field_on_grid, ax=ax, xlabel="generator $\\theta$", ylabel="discriminator $\\psi$")
+    trajectories(
+        {f"$\\gamma$ = {gamma}": simulate_dirac_gan(1.0, 0.0, 0.1, 300, gamma)},
+        ax=ax,
+        xlabel="generator $\\theta$",
+        ylabel="discriminator $\\psi$",
+    )
     ax.set_xlim(-2, 2)
     ax.set_ylim(-2, 2)
 fig.tight_layout()

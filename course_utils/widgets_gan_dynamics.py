@@ -15,7 +15,7 @@ from __future__ import annotations
 import html
 import math
 import traceback
-from typing import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
@@ -23,7 +23,8 @@ import numpy as np
 import torch
 from IPython.display import clear_output
 
-from .plotting import contours, trajectories, vector_field
+from .plotting import contours, trajectories
+from .plotting import vector_field as plot_vector_field
 
 GDAMethod = Callable[[float, float, float, int], torch.Tensor]
 """(x0, y0, eta, steps) -> trajectory (steps + 1, 2) on V(x, y) = x y."""
@@ -65,7 +66,11 @@ def as_grid(value, what: str, shape: tuple[int, ...]) -> np.ndarray:
 
 
 def gda_trajectory(
-    method: str, methods: Mapping[str, GDAMethod], flow: Flow, eta: float, steps: int,
+    method: str,
+    methods: Mapping[str, GDAMethod],
+    flow: Flow,
+    eta: float,
+    steps: int,
     start: tuple[float, float] = START,
 ) -> np.ndarray:
     """The trajectory (steps + 1, 2) of one method on V(x, y) = x y from `start`.
@@ -93,14 +98,16 @@ class Demo:
     """
 
     def __init__(
-        self, css_class: str, controls: Sequence[widgets.ValueWidget],
-        draw: Callable[[plt.Figure], str], ncols: int = 2, figsize=(8.0, 3.6),
+        self,
+        css_class: str,
+        controls: Sequence[widgets.ValueWidget],
+        draw: Callable[[plt.Figure], str],
+        ncols: int = 2,
+        figsize=(8.0, 3.6),
     ):
         self.draw = draw
         self.ncols, self.figsize = ncols, figsize
         self.figure: plt.Figure | None = None
-        self.error: Exception | None = None
-        self.redraws = 0
         self.output = widgets.Output()
         self.output.add_class(f"{css_class}-figure")
         self.status = widgets.HTML()
@@ -117,22 +124,19 @@ class Demo:
             clear_output(wait=True)
             if self.figure is not None:
                 plt.close(self.figure)
-            self.figure = fig = plt.figure(figsize=self.figsize)
+            self.figure = fig = plt.figure(figsize=self.figsize, layout="constrained")
             fig.subplots(1, self.ncols)
             try:
                 message = self.draw(fig)
-            except Exception as error:  # a plugged-in function failed: tell the user
+            except Exception as error:  # noqa: BLE001 - any failure of plugged-in code is shown
                 plt.close(fig)
-                self.figure, self.error = None, error
+                self.figure = None
                 self.status.value = (
                     f"<span style='color:#b00'><b>{type(error).__name__}</b>: "
                     f"{html.escape(str(error))}</span>"
                 )
                 traceback.print_exc()
                 return
-            fig.tight_layout()
-            self.error = None
-            self.redraws += 1
             self.status.value = html.escape(message)
             plt.show()
 
@@ -142,8 +146,12 @@ def _slider_style() -> dict:
 
 
 def gda_explorer(
-    methods: Mapping[str, GDAMethod], flow: Flow, method: str = "simultaneous",
-    eta: float = 0.2, steps: int = 40, view: float = 3.0,
+    methods: Mapping[str, GDAMethod],
+    flow: Flow,
+    method: str = "simultaneous",
+    eta: float = 0.2,
+    steps: int = 40,
+    view: float = 3.0,
 ) -> widgets.VBox:
     """Gradient play on V(x, y) = x y from (1, 0): pick the method, step size and steps.
 
@@ -162,11 +170,20 @@ def gda_explorer(
         raise ValueError(f"unknown method {method!r}; expected one of {options}")
     method_box = widgets.Dropdown(options=options, value=method, description="method")
     eta_slider = widgets.FloatSlider(
-        value=eta, min=0.01, max=0.6, step=0.01, description="step size η",
-        continuous_update=False, style=_slider_style(),
+        value=eta,
+        min=0.01,
+        max=0.6,
+        step=0.01,
+        description="step size η",
+        continuous_update=False,
+        style=_slider_style(),
     )
     steps_slider = widgets.IntSlider(
-        value=steps, min=1, max=200, description="steps", continuous_update=False,
+        value=steps,
+        min=1,
+        max=200,
+        description="steps",
+        continuous_update=False,
         style=_slider_style(),
     )
 
@@ -175,8 +192,9 @@ def gda_explorer(
         path = gda_trajectory(name, methods, flow, h, n)
         radius = np.linalg.norm(path, axis=1)
         left, right = fig.axes
-        contours(lambda X, Y: X * Y, xlim=(-view, view), ylim=(-view, view), ax=left, n=61,
-                 levels=9)
+        contours(
+            lambda X, Y: X * Y, xlim=(-view, view), ylim=(-view, view), ax=left, n=61, levels=9
+        )
         trajectories({name: path}, ax=left)
         left.set_xlim(-view, view)
         left.set_ylim(-view, view)
@@ -187,8 +205,9 @@ def gda_explorer(
         right.set_ylabel("distance to (0, 0)")
         right.legend(fontsize="small")
         factor = (radius[-1] / radius[0]) ** (1 / n) if radius[0] > 0 else math.nan
-        right.set_title(f"final radius {radius[-1]:.3g} (×{factor:.4f} per step)",
-                        fontsize="medium")
+        right.set_title(
+            f"final radius {radius[-1]:.3g} (×{factor:.4f} per step)", fontsize="medium"
+        )
         return f"{name}, η = {h:.2f}, {n} steps: final radius {radius[-1]:.4g}"
 
     demo = Demo("gda-explorer", [method_box, eta_slider, steps_slider], draw)
@@ -196,27 +215,46 @@ def gda_explorer(
 
 
 def dirac_gan_explorer(
-    vector_field_fn: DiracField, simulate: DiracSimulation, gamma: float = 0.0,
-    eta: float = 0.1, steps: int = 300, view: float = 2.0,
+    vector_field: DiracField,
+    simulate: DiracSimulation,
+    gamma: float = 0.0,
+    eta: float = 0.1,
+    steps: int = 300,
+    view: float = 2.0,
 ) -> widgets.VBox:
     """The Dirac-GAN (theta, psi) from (1, 0), with a gradient-penalty slider.
 
-    vector_field_fn: fn(theta, psi, gamma) -> (d_theta, d_psi), elementwise on tensors.
+    vector_field: fn(theta, psi, gamma) -> (d_theta, d_psi), elementwise on tensors.
     simulate: fn(theta0, psi0, eta, steps, gamma) -> trajectory (steps + 1, 2).
     Left panel: the field as arrows on [-view, view]^2 and the simulated trajectory. Right
     panel: the distance to the equilibrium (0, 0) per step (log scale).
     Returns the container (class "dirac-gan-explorer").
     """
     gamma_slider = widgets.FloatSlider(
-        value=gamma, min=0.0, max=2.0, step=0.05, description="gradient penalty γ",
-        continuous_update=False, style=_slider_style(),
+        value=gamma,
+        min=0.0,
+        max=2.0,
+        step=0.05,
+        description="gradient penalty γ",
+        continuous_update=False,
+        style=_slider_style(),
     )
     eta_slider = widgets.FloatSlider(
-        value=eta, min=0.01, max=1.0, step=0.01, description="step size η",
-        continuous_update=False, style=_slider_style(),
+        value=eta,
+        min=0.01,
+        max=1.0,
+        step=0.01,
+        description="step size η",
+        continuous_update=False,
+        style=_slider_style(),
     )
     steps_slider = widgets.IntSlider(
-        value=steps, min=10, max=1000, step=10, description="steps", continuous_update=False,
+        value=steps,
+        min=10,
+        max=1000,
+        step=10,
+        description="steps",
+        continuous_update=False,
         style=_slider_style(),
     )
 
@@ -224,17 +262,27 @@ def dirac_gan_explorer(
         g, h, n = gamma_slider.value, eta_slider.value, steps_slider.value
 
         def field(T: np.ndarray, P: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-            d_theta, d_psi = vector_field_fn(torch.from_numpy(T), torch.from_numpy(P), g)
+            d_theta, d_psi = vector_field(torch.from_numpy(T), torch.from_numpy(P), g)
             return as_grid(d_theta, "d_theta", T.shape), as_grid(d_psi, "d_psi", T.shape)
 
-        path = as_path(simulate(*START, h, n, g),
-                       f"simulate({START[0]}, {START[1]}, eta={h}, steps={n}, gamma={g})", n + 1)
+        path = as_path(
+            simulate(*START, h, n, g),
+            f"simulate({START[0]}, {START[1]}, eta={h}, steps={n}, gamma={g})",
+            n + 1,
+        )
         radius = np.linalg.norm(path, axis=1)
         left, right = fig.axes
-        vector_field(field, xlim=(-view, view), ylim=(-view, view), ax=left,
-                     xlabel="generator θ", ylabel="discriminator ψ")
-        trajectories({f"γ = {g:.2f}": path}, ax=left, xlabel="generator θ",
-                     ylabel="discriminator ψ")
+        plot_vector_field(
+            field,
+            xlim=(-view, view),
+            ylim=(-view, view),
+            ax=left,
+            xlabel="generator θ",
+            ylabel="discriminator ψ",
+        )
+        trajectories(
+            {f"γ = {g:.2f}": path}, ax=left, xlabel="generator θ", ylabel="discriminator ψ"
+        )
         left.set_xlim(-view, view)
         left.set_ylim(-view, view)
         right.semilogy(np.arange(n + 1), radius, label=f"γ = {g:.2f}")

@@ -5,19 +5,13 @@ import io
 import math
 
 import matplotlib
+import matplotlib.pyplot as plt
+import pytest
+import torch
+
+from course_utils.widgets_gan_dynamics import CONTINUOUS, dirac_gan_explorer, gda_explorer, gda_trajectory
 
 matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import pytest  # noqa: E402
-import torch  # noqa: E402
-
-from course_utils.widgets import (  # noqa: E402
-    CONTINUOUS,
-    dirac_gan_explorer,
-    gda_explorer,
-    gda_trajectory,
-)
 
 # Tiny reference implementations, written as one-step matrices like the lecture's.
 J = torch.tensor([[0.0, -1.0], [1.0, 0.0]], dtype=torch.float64)
@@ -50,7 +44,9 @@ METHODS = {
 
 
 def flow(x0: float, y0: float, t: torch.Tensor) -> torch.Tensor:
-    return torch.linalg.matrix_exp(t[:, None, None] * J) @ torch.tensor([x0, y0], dtype=torch.float64)
+    return torch.linalg.matrix_exp(t[:, None, None] * J) @ torch.tensor(
+        [x0, y0], dtype=torch.float64
+    )
 
 
 def dirac_field(theta, psi, gamma: float = 0.0):
@@ -119,8 +115,14 @@ def test_gda_explorer_is_marked_and_has_described_controls():
 
 @pytest.mark.parametrize(
     "description,value",
-    [("method", "alternating"), ("method", "extragradient"), ("method", "optimistic"),
-     ("method", CONTINUOUS), ("step size η", 0.45), ("steps", 80)],
+    [
+        ("method", "alternating"),
+        ("method", "extragradient"),
+        ("method", "optimistic"),
+        ("method", CONTINUOUS),
+        ("step size η", 0.45),
+        ("steps", 80),
+    ],
 )
 def test_every_gda_control_redraws_the_figure(description, value):
     box = gda_explorer(METHODS, flow)
@@ -135,7 +137,9 @@ def test_gda_title_reports_the_final_radius_of_simultaneous_steps():
     control(box, "step size η").value = 0.3
     control(box, "steps").value = 50
     expected = (1 + 0.3**2) ** (50 / 2)
-    assert f"final radius {expected:.3g}" in titles()[1], f"titles {titles()}, expected {expected:.3g}"
+    assert f"final radius {expected:.3g}" in titles()[1], (
+        f"titles {titles()}, expected {expected:.3g}"
+    )
 
 
 def test_continuous_uses_the_flow_over_time_eta_times_steps():
@@ -168,8 +172,9 @@ def test_a_failing_method_is_shown_to_the_user_and_the_demo_recovers():
 
 
 def test_a_wrong_shape_is_reported_with_the_expected_shape():
-    box = gda_explorer({"short": lambda x0, y0, eta, steps: torch.zeros(steps, 2)}, flow,
-                       method="short", steps=40)
+    box = gda_explorer(
+        {"short": lambda x0, y0, eta, steps: torch.zeros(steps, 2)}, flow, method="short", steps=40
+    )
     assert "expected (41, 2)" in status(box, "gda-explorer")
 
 
