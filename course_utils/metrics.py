@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import torch
 
 
@@ -24,3 +27,15 @@ def mode_coverage(samples: torch.Tensor, means: torch.Tensor, std: float, n_std:
         "n_modes": int(len(means)),
         "high_quality": float(good.float().mean()) if len(samples) else 0.0,
     }
+
+
+def write_metrics(name: str, rows: list[tuple[str, float, str]]) -> Path:
+    """Record a notebook's quality numbers for `course bench` in ./<name>_metrics.json.
+
+    rows: (quantity, value, baseline to compare it with, as text), e.g.
+    ("test NLL (nats)", 18.6, "Bernoulli mixture 20.1").
+    """
+    path = Path(f"{name}_metrics.json")
+    records = [{"notebook": name, "quantity": q, "value": float(v), "baseline": b} for q, v, b in rows]
+    path.write_text(json.dumps(records, indent=1))
+    return path

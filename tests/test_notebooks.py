@@ -60,7 +60,7 @@ def test_assignments_are_what_release_generates(tmp_path):
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_executes_in_a_fresh_kernel(path):
-    nb, _ = execute(path)
+    nb = execute(path).notebook
     errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert not errors
     stderr = [o["text"] for c in nb.cells for o in c.get("outputs", []) if o.get("name") == "stderr"]

@@ -16,8 +16,8 @@ def check(course: Course) -> int:
     problems = 0
     for path in [*course.lecture_notebooks(), *(course.solution_notebook(i) for i in course.assignment_ids())]:
         try:
-            _, seconds = execute(path)
-            print(f"ok      {path.relative_to(course.root)}  ({seconds:.1f} s)")
+            run = execute(path)
+            print(f"ok      {path.relative_to(course.root)}  ({run.seconds:.1f} s)")
         except NotebookFailed as error:
             problems += 1
             print(f"FAILED  {path.relative_to(course.root)}: {error}")

@@ -1,4 +1,4 @@
-"""The `course` command: release, grade, demo, check, sync."""
+"""The `course` command: release, grade, demo, check, bench, sync."""
 
 from __future__ import annotations
 
@@ -39,6 +39,15 @@ def _check(args, course: Course) -> None:
     raise SystemExit(check(course))
 
 
+def _bench(args, course: Course) -> None:
+    from .bench import bench
+
+    out = Path(args.out or course.root / "docs" / ("benchmarks.md" if args.device == "cpu" else f"benchmarks_{args.device}.md"))
+    report = bench(course, args.device, args.repeat, args.only, not args.no_grading, out)
+    print(report.read_text())
+    print(f"written to {report}")
+
+
 def _sync(args, course: Course) -> None:
     from .notebooks import sync
 
@@ -74,6 +83,14 @@ def parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("check", help="execute every lecture and solution; each solution must score full marks")
     c.set_defaults(run=_check)
+
+    b = sub.add_parser("bench", help="time every notebook, collect quality numbers, measure grading; write docs/")
+    b.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
+    b.add_argument("--repeat", type=int, default=3, help="runs per notebook (median and min-max reported)")
+    b.add_argument("--only", nargs="*", default=[], help="notebook names to run (default: all)")
+    b.add_argument("--no-grading", action="store_true", help="skip the grading throughput measurement")
+    b.add_argument("--out", default=None, help="report path (default docs/benchmarks.md, or _cuda.md)")
+    b.set_defaults(run=_bench)
 
     s = sub.add_parser("sync", help="rebuild lecture and solution notebooks from notebooks/*.py")
     s.set_defaults(run=_sync)

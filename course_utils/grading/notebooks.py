@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import os
+import tempfile
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import jupytext
 import nbformat
@@ -51,20 +55,30 @@ class NotebookFailed(RuntimeError):
     """A notebook raised while executing; the message names the cell."""
 
 
-def execute(path: Path, timeout: int = 600, env_device: str | None = None) -> tuple[nbformat.NotebookNode, float]:
-    """Run a notebook top to bottom in a fresh python3 kernel (cwd = its folder); returns it and seconds."""
-    nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(
-        nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}},
-    )
-    if env_device:
-        import os
+class Run(NamedTuple):
+    """An executed notebook, its wall time in seconds and the quality numbers it recorded."""
 
-        os.environ["COURSE_DEVICE"] = env_device
-    start = time.perf_counter()
-    try:
-        client.execute()
-    except CellExecutionError as error:
-        first_line = str(error).strip().splitlines()[-1][:300]
-        raise NotebookFailed(f"{path.name}: {first_line}") from None
-    return nb, time.perf_counter() - start
+    notebook: nbformat.NotebookNode
+    seconds: float
+    metrics: list
+
+
+def execute(path: Path, timeout: int = 600, device: str | None = None) -> Run:
+    """Run a notebook top to bottom in a fresh python3 kernel, in a scratch copy of its folder.
+
+    Files the notebook writes (such as <name>_metrics.json from course_utils.metrics.write_metrics)
+    stay out of the repository; the metrics are returned. device sets COURSE_DEVICE for the kernel.
+    """
+    nb = nbformat.read(path, as_version=4)
+    with tempfile.TemporaryDirectory(prefix="course-run-") as scratch:
+        client = NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": scratch}})
+        env = {**os.environ, **({"COURSE_DEVICE": device} if device else {})}
+        start = time.perf_counter()
+        try:
+            client.execute(env=env)
+        except CellExecutionError as error:
+            first_line = str(error).strip().splitlines()[-1][:300]
+            raise NotebookFailed(f"{path.name}: {first_line}") from None
+        seconds = time.perf_counter() - start
+        metrics = [row for f in sorted(Path(scratch).glob("*_metrics.json")) for row in json.loads(f.read_text())]
+    return Run(nb, seconds, metrics)

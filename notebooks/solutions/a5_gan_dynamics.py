@@ -446,6 +446,28 @@ check_close("first step of simulate_dirac_gan(0.6, -0.4, eta=0.1, steps=1, gamma
 ### END HIDDEN TESTS
 
 # %% [markdown]
+# ### Measured on your implementation
+#
+# The next cell measures the per-step factors of your methods and saves them for the course
+# benchmark (`course bench`), next to the closed forms derived above.
+
+# %%
+from course_utils.metrics import write_metrics
+
+eta = 0.2
+radius = {name: fn(1.0, 0.0, eta, 100).norm(dim=1) for name, fn in
+          [("simultaneous", simultaneous_gda), ("extragradient", extragradient), ("optimistic", optimistic_gda)]}
+write_metrics("a5_gan_dynamics", [
+    ("simultaneous GDA: radius factor per step (eta=0.2)", float((radius["simultaneous"][-1]) ** (1 / 100)),
+     f"sqrt(1 + eta^2) = {math.sqrt(1 + eta**2):.4f}"),
+    ("extragradient: radius factor per step (eta=0.2)", float((radius["extragradient"][-1]) ** (1 / 100)),
+     f"sqrt(1 - eta^2 + eta^4) = {math.sqrt(1 - eta**2 + eta**4):.4f}"),
+    ("optimistic GDA: radius after 100 steps (eta=0.2)", float(radius["optimistic"][-1]), "start 1.0"),
+    ("Dirac-GAN, gamma=0.5: distance to (0,0) after 300 steps", float(simulate_dirac_gan(1.0, 0.0, 0.1, 300, 0.5)[-1].norm()),
+     "gamma=0: " + f"{float(simulate_dirac_gan(1.0, 0.0, 0.1, 300, 0.0)[-1].norm()):.3f}"),
+])
+
+# %% [markdown]
 # ## What this means for GAN training
 #
 # * In a GAN, the discriminator's best move depends on where the generator is, and the

@@ -1,0 +1,148 @@
+"""`course bench`: runtime of every notebook, quality numbers of every model, grading throughput.
+
+Writes docs/benchmarks.md. Budgets from the specification are shown as pass/fail columns;
+they are measured here, never asserted in tests (shared machines are noisy).
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import nbformat
+import torch
+
+from .course import Course
+from .grade import Settings, grade
+from .notebooks import execute
+
+BUDGET_SECONDS = {("solution", "cpu"): 120, ("lecture", "cpu"): 60, ("solution", "cuda"): 30}
+GRADING_RATIO_BUDGET = 0.6
+OVERHEAD_BUDGET = 5.0
+GRADING_SAMPLE = "a5_gan_dynamics"
+
+
+@dataclass
+class Timing:
+    """Wall times of one notebook on one device."""
+
+    name: str
+    kind: str
+    device: str
+    seconds: list[float]
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.seconds)
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "none"
+    return (f"{cpu}, {os.cpu_count()} cores; GPU: {gpu}; Python {platform.python_version()}, "
+            f"torch {torch.__version__}")
+
+
+def time_notebooks(course: Course, device: str, repeat: int, only: list[str]) -> tuple[list[Timing], list[dict]]:
+    """Execute each lecture and solution `repeat` times; returns timings and the recorded metrics."""
+    targets = [(p, "lecture") for p in course.lecture_notebooks()]
+    targets += [(course.solution_notebook(i), "solution") for i in course.assignment_ids()]
+    timings, metrics = [], []
+    for path, kind in targets:
+        if only and path.stem not in only:
+            continue
+        seconds = []
+        for attempt in range(repeat):
+            run = execute(path, device=device)
+            seconds.append(run.seconds)
+            if attempt == 0:
+                metrics += run.metrics
+            print(f"  {path.stem:<22} {device} run {attempt + 1}/{repeat}: {run.seconds:.1f} s", flush=True)
+        timings.append(Timing(path.stem, kind, device, seconds))
+    return timings, metrics
+
+
+def grading_throughput(course: Course, n: int = 20, device: str = "cpu") -> dict:
+    """Grade n copies of a fast solution with 1 and 2 workers; overhead beyond plain execution."""
+    solution = nbformat.read(course.solution_notebook(GRADING_SAMPLE), as_version=4)
+    plain = statistics.median(execute(course.solution_notebook(GRADING_SAMPLE), device=device).seconds for _ in range(3))
+    result = {"n": n, "plain_seconds": plain}
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "subs"
+        for i in range(n):
+            path = folder / f"student{i:02d}" / GRADING_SAMPLE / f"{GRADING_SAMPLE}.ipynb"
+            path.parent.mkdir(parents=True)
+            nbformat.write(solution, path)
+        for workers in (1, 2):
+            start = time.perf_counter()
+            results = grade(course, GRADING_SAMPLE, folder, Path(tmp) / f"out{workers}", Settings(workers=workers, device=device))
+            result[f"workers{workers}"] = time.perf_counter() - start
+            assert all(r.score == r.max_score for r in results), "a solution copy lost points while benchmarking"
+            print(f"  grading {n} submissions, --workers {workers}: {result[f'workers{workers}']:.1f} s", flush=True)
+    result["ratio"] = result["workers2"] / result["workers1"]
+    result["overhead"] = result["workers1"] / n - plain
+    return result
+
+
+def _mark(ok: bool) -> str:
+    return "pass" if ok else "**FAIL**"
+
+
+def render(timings: list[Timing], metrics: list[dict], throughput: dict | None, device: str, repeat: int) -> str:
+    lines = [
+        "# Benchmarks", "",
+        f"Produced by `course bench --device {device} --repeat {repeat}` on {date.today().isoformat()}.",
+        f"Machine: {machine()}.", "",
+        "## Notebook wall time (fresh kernel, top to bottom)", "",
+        "| notebook | kind | device | median s | min-max s | runs | budget s | within |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for t in timings:
+        budget = BUDGET_SECONDS.get((t.kind, t.device))
+        within = _mark(t.median <= budget) if budget else "-"
+        lines.append(
+            f"| {t.name} | {t.kind} | {t.device} | {t.median:.1f} | {min(t.seconds):.1f}-{max(t.seconds):.1f} "
+            f"| {len(t.seconds)} | {budget or '-'} | {within} |"
+        )
+    lines += ["", "## Quality (recorded by each solution notebook)", "",
+              "| notebook | quantity | value | baseline |", "|---|---|---|---|"]
+    for m in metrics:
+        lines.append(f"| {m['notebook']} | {m['quantity']} | {m['value']:.4g} | {m['baseline']} |")
+    if throughput:
+        t = throughput
+        lines += [
+            "", f"## Grading throughput ({t['n']} copies of the {GRADING_SAMPLE} solution, sandboxed)", "",
+            "| measure | value | budget | within |", "|---|---|---|---|",
+            f"| plain execution of one notebook (median of 3) | {t['plain_seconds']:.1f} s | - | - |",
+            f"| `--workers 1` | {t['workers1']:.1f} s | - | - |",
+            f"| `--workers 2` | {t['workers2']:.1f} s | - | - |",
+            f"| ratio workers 2 / workers 1 | {t['ratio']:.2f} | <= {GRADING_RATIO_BUDGET} | {_mark(t['ratio'] <= GRADING_RATIO_BUDGET)} |",
+            f"| overhead per submission beyond execution | {t['overhead']:.1f} s | <= {OVERHEAD_BUDGET} s "
+            f"| {_mark(t['overhead'] <= OVERHEAD_BUDGET)} |",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def bench(course: Course, device: str, repeat: int, only: list[str], grading: bool, out: Path) -> Path:
+    """Run everything and write the report to `out`; returns its path."""
+    if device == "cuda" and not torch.cuda.is_available():
+        raise SystemExit("--device cuda: torch sees no CUDA GPU on this machine")
+    print(f"timing notebooks on {device} ({repeat} run(s) each) ...", flush=True)
+    timings, metrics = time_notebooks(course, device, repeat, only)
+    throughput = grading_throughput(course, device=device) if grading else None
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(render(timings, metrics, throughput, device, repeat))
+    return out
