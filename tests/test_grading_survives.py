@@ -52,6 +52,29 @@ def _edited_tests():
     return nb
 
 
+def _changed_metadata():
+    nb = _solution()
+    tests = _tests(nb)
+    tests[0].metadata["nbgrader"].update(grade=False, solution=True)  # turned into an answer cell
+    tests[1].metadata["nbgrader"]["grade_id"] = "my_own_id"
+    tests[2].metadata.pop("nbgrader")
+    return nb
+
+
+ALWAYS_EQUAL = """
+class Anything:
+    def __eq__(self, other):
+        return True
+    def __bool__(self):
+        return True
+    def __getattr__(self, name):
+        return lambda *args, **kwargs: self
+
+def simultaneous_gda(*args, **kwargs):
+    return Anything()
+"""
+
+
 def _deleted_test():
     nb = _solution()
     nb.cells.remove(_tests(nb)[2])
@@ -115,7 +138,7 @@ LAST_TEST_POINTS = 3
 # student -> (notebook or None, expected score, text expected in the outcome)
 CASES = {
     "solution": (_solution, FULL, "7/7 test cells passed"),
-    "edited_tests": (_edited_tests, FULL, "7/7"),
+    "edited_tests": (_edited_tests, FULL, "metadata restored"),
     "deleted_test": (_deleted_test, FULL, "7/7"),
     "wrong_kernel": (_wrong_kernel, FULL, "kernelspec 'julia-1.9' replaced"),
     "warning": (_warning_in_answer, FULL, "7/7"),
@@ -125,6 +148,8 @@ CASES = {
     "segfault": (lambda: _with_code_before_last_test("import ctypes\nctypes.string_at(0)"), FULL - LAST_TEST_POINTS,
                  "kernel died"),
     "infinite_loop": (lambda: _with_code_before_last_test("while True:\n    pass"), FULL - LAST_TEST_POINTS, "time limit"),
+    "changed_metadata": (_changed_metadata, FULL, "metadata restored"),
+    "always_equal": (lambda: _with_code_after_first_solution(ALWAYS_EQUAL), FULL - 3, "6/7"),
     "snoop": (lambda: _with_code_after_first_solution(SNOOP), FULL, "7/7"),
     "fork_bomb": (lambda: _with_code_at_end("import os\nwhile True:\n    os.fork()"), FULL, "7/7"),
     "output_flood": (lambda: _with_code_after_first_solution("print('spam\\n' * 2_000_000)"), FULL, "7/7"),

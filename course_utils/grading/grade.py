@@ -104,7 +104,8 @@ def grade(
     generate(course, assignment_id, work / "release", sqlite_url(master_db))
     generate(course, assignment_id, work / "release-main", db_url)
 
-    subs = collect(Path(submissions), assignment_id, work / "staging")
+    release = nbformat.read(work / "release" / assignment_id / f"{assignment_id}.ipynb", as_version=4)
+    subs = collect(Path(submissions), assignment_id, work / "staging", release)
     if not subs:
         raise SystemExit(f"no submissions found in {submissions}")
     if settings.sandbox:

@@ -7,6 +7,7 @@ goes on to grading: files next to it (a torch.py that would shadow torch) are le
 
 from __future__ import annotations
 
+import copy
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -58,7 +59,32 @@ def _candidates(folder: Path, assignment_id: str) -> list[Path]:
     return _visible(search.glob("*.ipynb"))
 
 
-def collect(source: Path, assignment_id: str, staging: Path) -> list[Submission]:
+def restore_metadata(nb: nbformat.NotebookNode, release: nbformat.NotebookNode) -> int:
+    """Give every cell the nbgrader metadata of the release cell with its grade_id; strip made-up ones.
+
+    Students cannot change what a cell is worth or whether it is a test: a cell whose grade_id
+    is in the release gets the release's metadata back (nbgrader then restores locked sources,
+    and re-inserts deleted test cells); nbgrader metadata with any other grade_id is removed.
+    Returns how many cells were changed.
+    """
+    reference = {c.metadata["nbgrader"]["grade_id"]: c.metadata["nbgrader"]
+                 for c in release.cells if "nbgrader" in c.metadata}
+    changed = 0
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader")
+        if meta is None:
+            continue
+        original = reference.get(meta.get("grade_id"))
+        if original is None:
+            del cell.metadata["nbgrader"]
+            changed += 1
+        elif meta != original:
+            cell.metadata["nbgrader"] = copy.deepcopy(original)
+            changed += 1
+    return changed
+
+
+def collect(source: Path, assignment_id: str, staging: Path, release: nbformat.NotebookNode) -> list[Submission]:
     """One Submission per student found under `source` (a folder or a .zip)."""
     source = Path(source)
     if not source.exists():
@@ -71,10 +97,10 @@ def collect(source: Path, assignment_id: str, staging: Path) -> list[Submission]
             found[entry.name] = _candidates(entry, assignment_id)
         elif entry.suffix == ".ipynb":
             found.setdefault(entry.stem, []).append(entry)
-    return [_prepare(student, paths, assignment_id, staging) for student, paths in sorted(found.items())]
+    return [_prepare(student, paths, assignment_id, staging, release) for student, paths in sorted(found.items())]
 
 
-def _prepare(student: str, paths: list[Path], assignment_id: str, staging: Path) -> Submission:
+def _prepare(student: str, paths: list[Path], assignment_id: str, staging: Path, release) -> Submission:
     sub = Submission(student)
     if not STUDENT_ID.match(student):
         sub.problem = "the folder name is not a valid student id (letters, digits, _ . @ -)"
@@ -98,6 +124,8 @@ def _prepare(student: str, paths: list[Path], assignment_id: str, staging: Path)
     except ValueError as error:
         sub.problem = str(error)
         return sub
+    if restore_metadata(nb, release):
+        sub.notes.append("nbgrader cell metadata restored")
     kernel = nb.metadata.get("kernelspec", {}).get("name")
     if kernel != EXPECTED_KERNEL:
         sub.notes.append(f"kernelspec {kernel!r} replaced by {EXPECTED_KERNEL!r}")
