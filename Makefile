@@ -11,9 +11,8 @@ TORCH  ?= torch==2.13.0
 setup: $(STAMP)
 
 $(STAMP): pyproject.toml
-	@command -v bwrap >/dev/null || ./scripts/install-system-packages
+	@{ command -v bwrap && test -x /usr/bin/chromium; } >/dev/null || ./scripts/install-system-packages
 	python3 -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q "$(TORCH)"
 	$(PY) -m pip install -q -e ".[test]"
 	touch $(STAMP)

@@ -168,7 +168,11 @@ def check_less_equal(name: str, got, bound, *, atol: float = 0.0, hint: str = ""
 
 
 def check_in_range(name: str, got, low: float, high: float, hint: str = "") -> float:
-    """Check that a single number lies in [low, high]; returns it as a float."""
+    """Check that a single number lies in [low, high]; returns it as a float.
+
+    Assign the result (`nll = check_in_range(...)`): a float left as the last expression of a
+    test cell is read by nbgrader as partial credit.
+    """
     value = as_float(got, name, hint=hint)
     if not low <= value <= high:
         _fail(f"{name}: got {value:.6g}, expected a value in [{low:.6g}, {high:.6g}].", hint)

@@ -68,10 +68,11 @@ def bwrap_argv(workdir: Path, hidden: list[Path], runtime: Path, device: str) ->
     package = Path(course_utils.__file__).resolve().parent
     python = [str(Path(p).resolve()) for p in (sys.base_prefix, sys.prefix)]
     mounts = _Mounts()
-    mounts.read_only([*SYSTEM_DIRS, *python, package])
+    mounts.read_only(SYSTEM_DIRS)
     mounts.add("--dev", "/dev")
     mounts.add("--proc", "/proc")
-    mounts.add("--perms", "1777", "--tmpfs", "/tmp")
+    mounts.add("--perms", "1777", "--tmpfs", "/tmp")  # before any bind that may lie under /tmp
+    mounts.read_only([*python, package])
     if device == "cuda":
         for node in sorted(glob.glob("/dev/nvidia*")):
             mounts.add("--dev-bind", node, node)
