@@ -1,29 +1,23 @@
-"""Lecture demos: a row of ipywidgets controls above one matplotlib figure.
+"""Lecture 5 demos: gradient play on V(x, y) = x y and the Dirac-GAN.
 
 Every demo takes the functions it visualises as arguments, so the lecture's implementation
-and a student's own can be plugged in alike. A change of any control redraws the figure
-into an `ipywidgets.Output` (`clear_output(wait=True)` then `plt.show()`). If a plugged-in
-function raises, the figure is replaced by the traceback and a red status line under it
-names the error: nothing fails silently in the kernel log.
-
-Each container carries a CSS class (`gda-explorer`, `dirac-gan-explorer`) and its status
-line the same class with `-status` appended, so a browser test can find them.
+and a student's own can be plugged in alike; controls, figure and error reporting come from
+`widgets_common.Demo`. Containers carry `gda-explorer` / `dirac-gan-explorer` (and
+`course-widget`) for the browser tests.
 """
 
 from __future__ import annotations
 
-import html
 import math
-import traceback
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
-from IPython.display import clear_output
 
 from .plotting import contours, trajectories
+from .widgets_common import Demo
 from .plotting import vector_field as plot_vector_field
 
 GDAMethod = Callable[[float, float, float, int], torch.Tensor]
@@ -88,57 +82,6 @@ def gda_trajectory(
         raise ValueError(f"unknown method {method!r}; expected one of {known}")
     value = methods[method](x0, y0, eta, steps)
     return as_path(value, f"{method}({x0}, {y0}, eta={eta}, steps={steps})", steps + 1)
-
-
-class Demo:
-    """Controls, an Output holding the current figure, and a status line, in one VBox.
-
-    `draw(fig)` receives a fresh figure (already split into `ncols` axes) and fills it in;
-    it returns the status text (HTML-escaped before display). `widget` is the container.
-    """
-
-    def __init__(
-        self,
-        css_class: str,
-        controls: Sequence[widgets.ValueWidget],
-        draw: Callable[[plt.Figure], str],
-        ncols: int = 2,
-        figsize=(8.0, 3.6),
-    ):
-        self.draw = draw
-        self.ncols, self.figsize = ncols, figsize
-        self.figure: plt.Figure | None = None
-        self.output = widgets.Output()
-        self.output.add_class(f"{css_class}-figure")
-        self.status = widgets.HTML()
-        self.status.add_class(f"{css_class}-status")
-        for control in controls:
-            control.observe(self.redraw, names="value")
-        self.widget = widgets.VBox([widgets.HBox(list(controls)), self.output, self.status])
-        self.widget.add_class(css_class)
-        self.redraw()
-
-    def redraw(self, change=None) -> None:
-        """Draw a new figure into the Output; an exception is shown there, not swallowed."""
-        with self.output:
-            clear_output(wait=True)
-            if self.figure is not None:
-                plt.close(self.figure)
-            self.figure = fig = plt.figure(figsize=self.figsize, layout="constrained")
-            fig.subplots(1, self.ncols)
-            try:
-                message = self.draw(fig)
-            except Exception as error:  # noqa: BLE001 - any failure of plugged-in code is shown
-                plt.close(fig)
-                self.figure = None
-                self.status.value = (
-                    f"<span style='color:#b00'><b>{type(error).__name__}</b>: "
-                    f"{html.escape(str(error))}</span>"
-                )
-                traceback.print_exc()
-                return
-            self.status.value = html.escape(message)
-            plt.show()
 
 
 def _slider_style() -> dict:
