@@ -23,8 +23,18 @@ _float64 = torch.float64
 _NDARRAY_TOLIST = np.ndarray.tolist
 _PLAIN_TENSOR_TYPES = (torch.Tensor, torch.nn.Parameter)
 _NUMPY_SCALARS = (
-    np.float16, np.float32, np.float64, np.int8, np.int16, np.int32, np.int64,
-    np.uint8, np.uint16, np.uint32, np.uint64, np.bool_,
+    np.float16,
+    np.float32,
+    np.float64,
+    np.int8,
+    np.int16,
+    np.int32,
+    np.int64,
+    np.uint8,
+    np.uint16,
+    np.uint32,
+    np.uint64,
+    np.bool_,
 )
 _isfinite = math.isfinite
 
@@ -45,7 +55,9 @@ def describe(value) -> str:
         return f"torch.Tensor of shape {shape}, dtype {_TensorBase.dtype.__get__(value)}"
     if kind is np.ndarray:
         return f"numpy array of shape {np.ndarray.shape.__get__(value)}, dtype {np.ndarray.dtype.__get__(value)}"
-    return f"{kind.__module__}.{kind.__qualname__}" if kind.__module__ != "builtins" else kind.__name__
+    return (
+        f"{kind.__module__}.{kind.__qualname__}" if kind.__module__ != "builtins" else kind.__name__
+    )
 
 
 def _read(value, name: str) -> tuple[list[float], tuple[int, ...]]:
@@ -63,12 +75,18 @@ def _read(value, name: str) -> tuple[list[float], tuple[int, ...]]:
         nested = _NDARRAY_TOLIST(value)
         shape = tuple(int(d) for d in np.ndarray.shape.__get__(value))
     elif kind in (float, int, bool) or kind in _NUMPY_SCALARS:
-        return [float(value) if kind in (float, int, bool) else float(_NDARRAY_TOLIST(np.asarray(value)))], ()
+        return [
+            float(value)
+            if kind in (float, int, bool)
+            else float(_NDARRAY_TOLIST(np.asarray(value)))
+        ], ()
     elif kind in (list, tuple):
         parts = [_read(v, f"{name}[{i}]") for i, v in enumerate(value)]
         shapes = {s for _, s in parts}
         if len(shapes) > 1:
-            _fail(f"{name}: the entries of the {kind.__name__} have different shapes {sorted(shapes)}.")
+            _fail(
+                f"{name}: the entries of the {kind.__name__} have different shapes {sorted(shapes)}."
+            )
         inner = shapes.pop() if shapes else ()
         return [x for flat, _ in parts for x in flat], (len(parts), *inner)
     else:
@@ -164,7 +182,9 @@ def check_less_equal(name: str, got, bound, *, atol: float = 0.0, hint: str = ""
     for i, (g, b) in enumerate(zip(flat, bounds)):
         if not g <= b + atol:
             where = f" entry {_index(i, shape)}" if shape else ""
-            _fail(f"{name}:{where} is {g:.6g}, expected at most {b:.6g} (tolerance {atol:.2g}).", hint)
+            _fail(
+                f"{name}:{where} is {g:.6g}, expected at most {b:.6g} (tolerance {atol:.2g}).", hint
+            )
 
 
 def check_in_range(name: str, got, low: float, high: float, hint: str = "") -> float:

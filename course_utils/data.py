@@ -46,7 +46,11 @@ def load_digits(kind: str = "binary") -> Split:
     bunch = sklearn_digits()
     images = bunch.images.astype(np.float32)[:, None]  # (1797, 1, 8, 8)
     x_train, x_test, y_train, y_test = train_test_split(
-        images, bunch.target, test_size=TEST_FRACTION, random_state=SPLIT_SEED, stratify=bunch.target
+        images,
+        bunch.target,
+        test_size=TEST_FRACTION,
+        random_state=SPLIT_SEED,
+        stratify=bunch.target,
     )
     x_train, x_test = torch.from_numpy(x_train), torch.from_numpy(x_test)
     if kind == "binary":
@@ -90,7 +94,10 @@ def sample_mixture(
 
 
 def sample_ring(
-    n: int, n_modes: int = 8, radius: float = 2.0, std: float = 0.02,
+    n: int,
+    n_modes: int = 8,
+    radius: float = 2.0,
+    std: float = 0.02,
     generator: torch.Generator | None = None,
 ) -> torch.Tensor:
     """(n, 2) samples from the ring of `n_modes` Gaussians."""
@@ -98,7 +105,10 @@ def sample_ring(
 
 
 def sample_grid(
-    n: int, side: int = 5, spacing: float = 2.0, std: float = 0.05,
+    n: int,
+    side: int = 5,
+    spacing: float = 2.0,
+    std: float = 0.05,
     generator: torch.Generator | None = None,
 ) -> torch.Tensor:
     """(n, 2) samples from the grid of side*side Gaussians."""
@@ -106,8 +116,12 @@ def sample_grid(
 
 
 _IDX_DTYPES = {
-    0x08: np.uint8, 0x09: np.int8, 0x0B: np.dtype(">i2"),
-    0x0C: np.dtype(">i4"), 0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8"),
+    0x08: np.uint8,
+    0x09: np.int8,
+    0x0B: np.dtype(">i2"),
+    0x0C: np.dtype(">i4"),
+    0x0D: np.dtype(">f4"),
+    0x0E: np.dtype(">f8"),
 }
 
 
@@ -131,7 +145,9 @@ def read_idx(path: str | Path) -> np.ndarray:
     dtype = np.dtype(_IDX_DTYPES[dtype_code])
     expected = int(np.prod(shape)) * dtype.itemsize
     if len(raw) - header != expected:
-        raise ValueError(f"{path}: header says {shape} ({expected} bytes), file has {len(raw) - header}")
+        raise ValueError(
+            f"{path}: header says {shape} ({expected} bytes), file has {len(raw) - header}"
+        )
     return np.frombuffer(raw[header:], dtype=dtype).reshape(shape).astype(dtype.newbyteorder("="))
 
 

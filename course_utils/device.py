@@ -17,7 +17,9 @@ def get_device(preferred: str | None = None) -> torch.device:
     `preferred` (or the COURSE_DEVICE environment variable, which `course grade --device`
     sets) forces a choice; asking for cuda on a machine without it raises a clear error.
     """
-    name = preferred or os.environ.get(DEVICE_ENV) or ("cuda" if torch.cuda.is_available() else "cpu")
+    name = (
+        preferred or os.environ.get(DEVICE_ENV) or ("cuda" if torch.cuda.is_available() else "cpu")
+    )
     if name.startswith("cuda") and not torch.cuda.is_available():
         raise RuntimeError(f"device {name!r} was requested but torch sees no CUDA GPU")
     return torch.device(name)

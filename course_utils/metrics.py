@@ -8,7 +8,9 @@ from pathlib import Path
 import torch
 
 
-def mode_coverage(samples: torch.Tensor, means: torch.Tensor, std: float, n_std: float = 3.0) -> dict:
+def mode_coverage(
+    samples: torch.Tensor, means: torch.Tensor, std: float, n_std: float = 3.0
+) -> dict:
     """Modes captured and high-quality fraction of 2D samples from a Gaussian mixture.
 
     A sample is high-quality if it lies within n_std * std of its nearest mean; a mode is
@@ -36,6 +38,8 @@ def write_metrics(name: str, rows: list[tuple[str, float, str]]) -> Path:
     ("test NLL (nats)", 18.6, "Bernoulli mixture 20.1").
     """
     path = Path(f"{name}_metrics.json")
-    records = [{"notebook": name, "quantity": q, "value": float(v), "baseline": b} for q, v, b in rows]
+    records = [
+        {"notebook": name, "quantity": q, "value": float(v), "baseline": b} for q, v, b in rows
+    ]
     path.write_text(json.dumps(records, indent=1))
     return path

@@ -45,8 +45,11 @@ def image_grid(
 
 
 def plot_curves(
-    curves: Mapping[str, Sequence[float]], ax: plt.Axes | None = None,
-    xlabel: str = "epoch", ylabel: str = "loss", title: str | None = None,
+    curves: Mapping[str, Sequence[float]],
+    ax: plt.Axes | None = None,
+    xlabel: str = "epoch",
+    ylabel: str = "loss",
+    title: str | None = None,
 ) -> plt.Axes:
     """Plot named curves (e.g. {'train': [...], 'validation': [...]}) against their index."""
     ax = _axes(ax)
@@ -63,7 +66,11 @@ def plot_curves(
 
 
 def scatter_samples(
-    samples, means=None, ax: plt.Axes | None = None, title: str | None = None, label: str = "samples",
+    samples,
+    means=None,
+    ax: plt.Axes | None = None,
+    title: str | None = None,
+    label: str = "samples",
 ) -> plt.Axes:
     """2D samples as dots, with the mixture means (the modes) as red crosses."""
     ax = _axes(ax, figsize=(3.6, 3.6))
@@ -87,8 +94,12 @@ def _grid(xlim, ylim, n):
 
 
 def contours(
-    fn: Callable[[np.ndarray, np.ndarray], np.ndarray], xlim=(-2, 2), ylim=(-2, 2),
-    ax: plt.Axes | None = None, n: int = 101, levels: int = 15,
+    fn: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    xlim=(-2, 2),
+    ylim=(-2, 2),
+    ax: plt.Axes | None = None,
+    n: int = 101,
+    levels: int = 15,
 ) -> plt.Axes:
     """Contour lines of a scalar field fn(X, Y) evaluated on a grid."""
     ax = _axes(ax, figsize=(4, 4))
@@ -100,8 +111,13 @@ def contours(
 
 
 def vector_field(
-    fn: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]], xlim=(-2, 2), ylim=(-2, 2),
-    ax: plt.Axes | None = None, n: int = 15, xlabel: str = "x", ylabel: str = "y",
+    fn: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]],
+    xlim=(-2, 2),
+    ylim=(-2, 2),
+    ax: plt.Axes | None = None,
+    n: int = 15,
+    xlabel: str = "x",
+    ylabel: str = "y",
 ) -> plt.Axes:
     """Arrows of a 2D vector field fn(X, Y) -> (U, V) on an n x n grid."""
     ax = _axes(ax, figsize=(4, 4))
@@ -115,8 +131,11 @@ def vector_field(
 
 
 def trajectories(
-    paths: Mapping[str, object], ax: plt.Axes | None = None, equilibrium=(0.0, 0.0),
-    xlabel: str = "x", ylabel: str = "y",
+    paths: Mapping[str, object],
+    ax: plt.Axes | None = None,
+    equilibrium=(0.0, 0.0),
+    xlabel: str = "x",
+    ylabel: str = "y",
 ) -> plt.Axes:
     """Draw named trajectories of shape (T, 2), marking start, end and the equilibrium."""
     ax = _axes(ax, figsize=(4, 4))

@@ -29,7 +29,9 @@ def batches(x: torch.Tensor, batch_size: int, generator: torch.Generator | None 
 
 
 @torch.no_grad()
-def evaluate(model: torch.nn.Module, loss_fn: LossFn, x: torch.Tensor, batch_size: int = 512) -> float:
+def evaluate(
+    model: torch.nn.Module, loss_fn: LossFn, x: torch.Tensor, batch_size: int = 512
+) -> float:
     """Mean of loss_fn over x in eval mode, weighting each batch by its size."""
     was_training = model.training
     model.eval()

@@ -33,16 +33,23 @@ def test_solution_blank_and_wrong_variants(assignment_id, tmp_path):
     for variant in variants:
         write_submission(folder, slug(variant.name), assignment_id, apply(solution, variant))
 
-    results = {r.student: r for r in grade(COURSE, assignment_id, folder, tmp_path / "out", Settings(workers=2))}
+    results = {
+        r.student: r
+        for r in grade(COURSE, assignment_id, folder, tmp_path / "out", Settings(workers=2))
+    }
 
     out = tmp_path / "out"
     all_cells = set(grade_ids(solution))
-    assert results["solution"].score == results["solution"].max_score > 0, results["solution"].outcome
+    assert results["solution"].score == results["solution"].max_score > 0, results[
+        "solution"
+    ].outcome
     assert results["blank"].score == 0
     assert failed_cells(out, assignment_id, "blank") == all_cells
     for variant in variants:
         student = slug(variant.name)
-        assert variant.fails <= all_cells, f"{variant.name}: unknown grade ids {variant.fails - all_cells}"
+        assert variant.fails <= all_cells, (
+            f"{variant.name}: unknown grade ids {variant.fails - all_cells}"
+        )
         assert failed_cells(out, assignment_id, student) == variant.fails, (
             f"{variant.name}: failed {sorted(failed_cells(out, assignment_id, student))},"
             f" expected exactly {sorted(variant.fails)}"
@@ -50,4 +57,6 @@ def test_solution_blank_and_wrong_variants(assignment_id, tmp_path):
         scores = cell_scores(out, assignment_id, student)
         lost = sum(top - score for score, top in scores.values())
         expected_lost = sum(scores[name][1] for name in variant.fails)
-        assert lost == expected_lost, f"{variant.name}: lost {lost} points, expected {expected_lost}"
+        assert lost == expected_lost, (
+            f"{variant.name}: lost {lost} points, expected {expected_lost}"
+        )

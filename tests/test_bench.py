@@ -11,9 +11,27 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_report_shows_medians_budgets_and_throughput():
-    timings = [Timing("a9_fast", "solution", "cpu", [10.0, 30.0, 20.0]), Timing("l9_slow", "lecture", "cpu", [70.0])]
-    metrics = [{"notebook": "a9_fast", "quantity": "test NLL (nats)", "value": 18.5, "baseline": "mixture 20.4"}]
-    throughput = {"n": 20, "plain_seconds": 4.0, "workers1": 120.0, "workers2": 80.0, "ratio": 0.67, "overhead": 2.0}
+    timings = [
+        Timing("a9_fast", "solution", "cpu", [10.0, 30.0, 20.0]),
+        Timing("l9_slow", "lecture", "cpu", [70.0]),
+    ]
+    metrics = [
+        {
+            "notebook": "a9_fast",
+            "quantity": "test NLL (nats)",
+            "value": 18.5,
+            "baseline": "mixture 20.4",
+        }
+    ]
+    throughput = {
+        "n": 20,
+        "plain_seconds": 4.0,
+        "workers1": 120.0,
+        "workers2": 80.0,
+        "ratio": 0.67,
+        "overhead": 2.0,
+        "identical": True,
+    }
     report = render(timings, metrics, throughput, "cpu", 3)
     assert "| a9_fast | solution | cpu | 20.0 | 10.0-30.0 | 3 | 120 | pass |" in report
     assert "| l9_slow | lecture | cpu | 70.0 | 70.0-70.0 | 1 | 60 | **FAIL** |" in report
@@ -24,7 +42,9 @@ def test_report_shows_medians_budgets_and_throughput():
 
 @pytest.mark.slow
 def test_bench_runs_a_notebook_and_collects_its_metrics(tmp_path):
-    out = bench(Course(ROOT), "cpu", 1, ["a5_gan_dynamics"], grading=False, out=tmp_path / "bench.md")
+    out = bench(
+        Course(ROOT), "cpu", 1, ["a5_gan_dynamics"], grading=False, out=tmp_path / "bench.md"
+    )
     text = out.read_text()
     assert "| a5_gan_dynamics | solution | cpu |" in text
     assert "sqrt(1 + eta^2) = 1.0198" in text

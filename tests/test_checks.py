@@ -3,12 +3,27 @@ import pytest
 import torch
 
 from course_utils import checks
-from course_utils.checks import CheckFailed, as_float, as_tensor, check_close, check_in_range, check_less_equal, check_true
+from course_utils.checks import (
+    CheckFailed,
+    as_float,
+    as_tensor,
+    check_close,
+    check_in_range,
+    check_less_equal,
+    check_true,
+)
 
 
 def test_check_close_message_says_what_where_expected_tolerance_and_hint():
     with pytest.raises(CheckFailed) as info:
-        check_close("path", torch.tensor([[1.0, 2.0], [3.0, 4.5]]), [[1, 2], [3, 4]], atol=1e-3, rtol=0, hint="look")
+        check_close(
+            "path",
+            torch.tensor([[1.0, 2.0], [3.0, 4.5]]),
+            [[1, 2], [3, 4]],
+            atol=1e-3,
+            rtol=0,
+            hint="look",
+        )
     message = str(info.value)
     assert message == "path: entry [1, 1] is 4.5, expected 4 (tolerance 0.001). Hint: look"
     assert "\n" not in message

@@ -59,7 +59,9 @@ def test_grid_means_and_mixture_samples():
 
 
 def _write_idx(path, array, dtype_code):
-    header = struct.pack(">BBBB", 0, 0, dtype_code, array.ndim) + struct.pack(f">{array.ndim}I", *array.shape)
+    header = struct.pack(">BBBB", 0, 0, dtype_code, array.ndim) + struct.pack(
+        f">{array.ndim}I", *array.shape
+    )
     payload = header + array.astype(array.dtype.newbyteorder(">")).tobytes()
     opener = gzip.open if str(path).endswith(".gz") else open
     with opener(path, "wb") as f:

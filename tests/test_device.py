@@ -24,7 +24,9 @@ def test_get_device_prefers_cuda_only_when_present(monkeypatch):
     assert get_device().type == "cpu"
 
 
-@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message on machines without a GPU")
+@pytest.mark.skipif(
+    torch.cuda.is_available(), reason="checks the message on machines without a GPU"
+)
 def test_asking_for_cuda_without_gpu_is_a_clear_error():
     with pytest.raises(RuntimeError, match="no CUDA GPU"):
         get_device("cuda")

@@ -91,7 +91,9 @@ def _warning_in_answer():
     code = "import warnings\n    warnings.warn('this API is deprecated', UserWarning)\n    "
     nb = _solution()
     cell = _solution_cells(nb)[0]
-    cell.source = cell.source.replace("### BEGIN SOLUTION\n    path", "### BEGIN SOLUTION\n    " + code + "path", 1)
+    cell.source = cell.source.replace(
+        "### BEGIN SOLUTION\n    path", "### BEGIN SOLUTION\n    " + code + "path", 1
+    )
     assert "warnings.warn" in cell.source
     return nb
 
@@ -143,20 +145,44 @@ CASES = {
     "wrong_kernel": (_wrong_kernel, FULL, "kernelspec 'julia-1.9' replaced"),
     "warning": (_warning_in_answer, FULL, "7/7"),
     "sys_exit": (lambda: _with_code_after_first_solution("import sys\nsys.exit(3)"), FULL, "7/7"),
-    "memory_bomb": (lambda: _with_code_after_first_solution("hog = bytearray(64 * 2**30)"), FULL, "7/7"),
-    "os_exit": (lambda: _with_code_before_last_test("import os\nos._exit(0)"), FULL - LAST_TEST_POINTS, "kernel died"),
-    "segfault": (lambda: _with_code_before_last_test("import ctypes\nctypes.string_at(0)"), FULL - LAST_TEST_POINTS,
-                 "kernel died"),
-    "infinite_loop": (lambda: _with_code_before_last_test("while True:\n    pass"), FULL - LAST_TEST_POINTS, "time limit"),
+    "memory_bomb": (
+        lambda: _with_code_after_first_solution("hog = bytearray(64 * 2**30)"),
+        FULL,
+        "7/7",
+    ),
+    "os_exit": (
+        lambda: _with_code_before_last_test("import os\nos._exit(0)"),
+        FULL - LAST_TEST_POINTS,
+        "kernel died",
+    ),
+    "segfault": (
+        lambda: _with_code_before_last_test("import ctypes\nctypes.string_at(0)"),
+        FULL - LAST_TEST_POINTS,
+        "kernel died",
+    ),
+    "infinite_loop": (
+        lambda: _with_code_before_last_test("while True:\n    pass"),
+        FULL - LAST_TEST_POINTS,
+        "time limit",
+    ),
     "changed_metadata": (_changed_metadata, FULL, "metadata restored"),
     "always_equal": (lambda: _with_code_after_first_solution(ALWAYS_EQUAL), FULL - 3, "6/7"),
     "snoop": (lambda: _with_code_after_first_solution(SNOOP), FULL, "7/7"),
     "fork_bomb": (lambda: _with_code_at_end("import os\nwhile True:\n    os.fork()"), FULL, "7/7"),
-    "output_flood": (lambda: _with_code_after_first_solution("print('spam\\n' * 2_000_000)"), FULL, "7/7"),
-    "patched_checks": (lambda: _with_code_after_first_solution(
-        "import numpy as np, torch\ntorch.allclose = np.allclose = lambda *a, **k: True\n"
-        "check_close = check_true = lambda *a, **k: None\n"
-        "def simultaneous_gda(*args):\n    return torch.zeros(3, 2)"), FULL - 3, "6/7"),
+    "output_flood": (
+        lambda: _with_code_after_first_solution("print('spam\\n' * 2_000_000)"),
+        FULL,
+        "7/7",
+    ),
+    "patched_checks": (
+        lambda: _with_code_after_first_solution(
+            "import numpy as np, torch\ntorch.allclose = np.allclose = lambda *a, **k: True\n"
+            "check_close = check_true = lambda *a, **k: None\n"
+            "def simultaneous_gda(*args):\n    return torch.zeros(3, 2)"
+        ),
+        FULL - 3,
+        "6/7",
+    ),
 }
 
 
@@ -168,7 +194,9 @@ def graded(tmp_path_factory):
         write_submission(folder, student, A5, make())
     write_submission(folder, "renamed", A5, _solution(), name="a5 (1).ipynb")
     shadow = write_submission(folder, "shadowed", A5, _solution())
-    (shadow.parent / "torch.py").write_text("raise ImportError('a shadowing torch.py was imported')\n")
+    (shadow.parent / "torch.py").write_text(
+        "raise ImportError('a shadowing torch.py was imported')\n"
+    )
     (folder / "missing" / A5).mkdir(parents=True)
     (folder / "corrupt" / A5).mkdir(parents=True)
     (folder / "corrupt" / A5 / f"{A5}.ipynb").write_text('{"cells": [ oops')
@@ -194,7 +222,9 @@ def test_broken_files_get_a_clear_outcome(graded):
     results, out = graded
     assert results["missing"].score == 0 and "no notebook found" in results["missing"].outcome
     assert results["corrupt"].score == 0 and "not a readable notebook" in results["corrupt"].outcome
-    assert results["renamed"].score == FULL and "was named a5 (1).ipynb" in results["renamed"].outcome
+    assert (
+        results["renamed"].score == FULL and "was named a5 (1).ipynb" in results["renamed"].outcome
+    )
     assert results["shadowed"].score == FULL
     for student in ("missing", "corrupt"):
         assert "Grading note" in results[student].feedback.read_text()
@@ -252,12 +282,16 @@ def test_zip_of_notebooks_and_workers_agree(tmp_path):
     archive = tmp_path / "subs.zip"
     with zipfile.ZipFile(archive, "w") as zf:
         zf.writestr("alice.ipynb", nbformat.writes(_solution()))
-        zf.writestr("bob.ipynb", nbformat.writes(nbformat.read(COURSE.release_notebook(A5), as_version=4)))
+        zf.writestr(
+            "bob.ipynb", nbformat.writes(nbformat.read(COURSE.release_notebook(A5), as_version=4))
+        )
         zf.writestr("../evil.ipynb", "{}")
     one = grade(COURSE, A5, archive, tmp_path / "w1", Settings(workers=1))
     two = grade(COURSE, A5, archive, tmp_path / "w2", Settings(workers=2))
     assert [(r.student, r.score) for r in one] == [("alice", FULL), ("bob", 0)]
-    assert [(r.student, r.score, r.outcome) for r in one] == [(r.student, r.score, r.outcome) for r in two]
+    assert [(r.student, r.score, r.outcome) for r in one] == [
+        (r.student, r.score, r.outcome) for r in two
+    ]
     assert not (tmp_path / "evil.ipynb").exists()
 
 

@@ -20,16 +20,28 @@ NOTEBOOKS = [nb for _, nb in source_pairs(COURSE)]
 
 def test_every_lecture_and_solution_has_a_source():
     built = set(NOTEBOOKS)
-    expected = set(COURSE.lecture_notebooks()) | {COURSE.solution_notebook(i) for i in COURSE.assignment_ids()}
-    assert expected <= built, f"notebooks without a notebooks/*.py source: {sorted(expected - built)}"
+    expected = set(COURSE.lecture_notebooks()) | {
+        COURSE.solution_notebook(i) for i in COURSE.assignment_ids()
+    }
+    assert expected <= built, (
+        f"notebooks without a notebooks/*.py source: {sorted(expected - built)}"
+    )
 
 
 @pytest.mark.parametrize("source,notebook", source_pairs(COURSE), ids=lambda p: p.name)
 def test_notebook_is_built_from_its_source(source, notebook):
-    assert notebook.read_text() == nbformat.writes(build(source)) + "\n", "run `course sync` and commit"
+    assert notebook.read_text() == nbformat.writes(build(source)) + "\n", (
+        "run `course sync` and commit"
+    )
 
 
-COMMITTED = sorted([*ROOT.glob("lectures/*.ipynb"), *ROOT.glob("solutions/*/*.ipynb"), *ROOT.glob("assignments/*/*.ipynb")])
+COMMITTED = sorted(
+    [
+        *ROOT.glob("lectures/*.ipynb"),
+        *ROOT.glob("solutions/*/*.ipynb"),
+        *ROOT.glob("assignments/*/*.ipynb"),
+    ]
+)
 
 
 @pytest.mark.parametrize("path", COMMITTED, ids=lambda p: p.name)
@@ -52,9 +64,13 @@ def test_assignments_are_what_release_generates(tmp_path):
                 (copy / name).write_text(src.read_text())
         release(Course(copy), [])
         for assignment_id in COURSE.assignment_ids():
-            generated = (copy / "assignments" / assignment_id / f"{assignment_id}.ipynb").read_text()
+            generated = (
+                copy / "assignments" / assignment_id / f"{assignment_id}.ipynb"
+            ).read_text()
             committed = COURSE.release_notebook(assignment_id).read_text()
-            assert generated == committed, f"assignments/{assignment_id} is stale: run `course release`"
+            assert generated == committed, (
+                f"assignments/{assignment_id} is stale: run `course release`"
+            )
 
 
 @pytest.mark.slow
@@ -63,5 +79,7 @@ def test_notebook_executes_in_a_fresh_kernel(path):
     nb = execute(path).notebook
     errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert not errors
-    stderr = [o["text"] for c in nb.cells for o in c.get("outputs", []) if o.get("name") == "stderr"]
+    stderr = [
+        o["text"] for c in nb.cells for o in c.get("outputs", []) if o.get("name") == "stderr"
+    ]
     assert not [t for t in stderr if "Warning" in t], f"warnings on stderr: {stderr}"

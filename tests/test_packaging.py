@@ -14,7 +14,9 @@ def _name(requirement: str) -> str:
 
 def test_environment_yml_and_pyproject_list_the_same_packages():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    pip_side = {_name(r) for r in project["dependencies"] + project["optional-dependencies"]["test"]}
+    pip_side = {
+        _name(r) for r in project["dependencies"] + project["optional-dependencies"]["test"]
+    }
     lines = (ROOT / "environment.yml").read_text().split("dependencies:")[1].splitlines()
     conda_side = {_name(line.strip()[2:]) for line in lines if line.strip().startswith("- ")}
     conda_side = {CONDA_NAMES.get(n, n) for n in conda_side} - {"python", "pip"}

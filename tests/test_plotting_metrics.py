@@ -34,4 +34,8 @@ def test_collapsed_and_off_target_samplers_score_low():
     collapsed = means[0] + std * torch.randn(1000, 2, generator=torch.Generator().manual_seed(0))
     assert mode_coverage(collapsed, means, std)["modes_captured"] == 1
     far = torch.zeros(100, 2)
-    assert mode_coverage(far, means, std) == {"modes_captured": 0, "n_modes": 8, "high_quality": 0.0}
+    assert mode_coverage(far, means, std) == {
+        "modes_captured": 0,
+        "n_modes": 8,
+        "high_quality": 0.0,
+    }

@@ -21,6 +21,7 @@ import torch
 from .course import Course
 from .grade import Settings, grade
 from .notebooks import execute
+from .samples import write_submission
 
 BUDGET_SECONDS = {("solution", "cpu"): 120, ("lecture", "cpu"): 60, ("solution", "cuda"): 30}
 GRADING_RATIO_BUDGET = 0.6
@@ -52,11 +53,15 @@ def machine() -> str:
     except OSError:
         pass
     gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "none"
-    return (f"{cpu}, {os.cpu_count()} cores; GPU: {gpu}; Python {platform.python_version()}, "
-            f"torch {torch.__version__}")
+    return (
+        f"{cpu}, {os.cpu_count()} cores; GPU: {gpu}; Python {platform.python_version()}, "
+        f"torch {torch.__version__}"
+    )
 
 
-def time_notebooks(course: Course, device: str, repeat: int, only: list[str]) -> tuple[list[Timing], list[dict]]:
+def time_notebooks(
+    course: Course, device: str, repeat: int, only: list[str]
+) -> tuple[list[Timing], list[dict]]:
     """Execute each lecture and solution `repeat` times; returns timings and the recorded metrics."""
     targets = [(p, "lecture") for p in course.lecture_notebooks()]
     targets += [(course.solution_notebook(i), "solution") for i in course.assignment_ids()]
@@ -70,7 +75,10 @@ def time_notebooks(course: Course, device: str, repeat: int, only: list[str]) ->
             seconds.append(run.seconds)
             if attempt == 0:
                 metrics += run.metrics
-            print(f"  {path.stem:<22} {device} run {attempt + 1}/{repeat}: {run.seconds:.1f} s", flush=True)
+            print(
+                f"  {path.stem:<22} {device} run {attempt + 1}/{repeat}: {run.seconds:.1f} s",
+                flush=True,
+            )
         timings.append(Timing(path.stem, kind, device, seconds))
     return timings, metrics
 
@@ -78,20 +86,33 @@ def time_notebooks(course: Course, device: str, repeat: int, only: list[str]) ->
 def grading_throughput(course: Course, n: int = 20, device: str = "cpu") -> dict:
     """Grade n copies of a fast solution with 1 and 2 workers; overhead beyond plain execution."""
     solution = nbformat.read(course.solution_notebook(GRADING_SAMPLE), as_version=4)
-    plain = statistics.median(execute(course.solution_notebook(GRADING_SAMPLE), device=device).seconds for _ in range(3))
+    plain = statistics.median(
+        execute(course.solution_notebook(GRADING_SAMPLE), device=device).seconds for _ in range(3)
+    )
     result = {"n": n, "plain_seconds": plain}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "subs"
         for i in range(n):
-            path = folder / f"student{i:02d}" / GRADING_SAMPLE / f"{GRADING_SAMPLE}.ipynb"
-            path.parent.mkdir(parents=True)
-            nbformat.write(solution, path)
+            write_submission(folder, f"student{i:02d}", GRADING_SAMPLE, solution)
+        grades = {}
         for workers in (1, 2):
             start = time.perf_counter()
-            results = grade(course, GRADING_SAMPLE, folder, Path(tmp) / f"out{workers}", Settings(workers=workers, device=device))
+            results = grade(
+                course,
+                GRADING_SAMPLE,
+                folder,
+                Path(tmp) / f"out{workers}",
+                Settings(workers=workers, device=device),
+            )
             result[f"workers{workers}"] = time.perf_counter() - start
-            assert all(r.score == r.max_score for r in results), "a solution copy lost points while benchmarking"
-            print(f"  grading {n} submissions, --workers {workers}: {result[f'workers{workers}']:.1f} s", flush=True)
+            grades[workers] = [(r.student, r.score, r.outcome) for r in results]
+            print(
+                f"  grading {n} submissions, --workers {workers}: {result[f'workers{workers}']:.1f} s",
+                flush=True,
+            )
+        result["identical"] = grades[1] == grades[2] and all(
+            r.score == r.max_score for r in results
+        )
     result["ratio"] = result["workers2"] / result["workers1"]
     result["overhead"] = result["workers1"] / n - plain
     return result
@@ -101,12 +122,17 @@ def _mark(ok: bool) -> str:
     return "pass" if ok else "**FAIL**"
 
 
-def render(timings: list[Timing], metrics: list[dict], throughput: dict | None, device: str, repeat: int) -> str:
+def render(
+    timings: list[Timing], metrics: list[dict], throughput: dict | None, device: str, repeat: int
+) -> str:
     lines = [
-        "# Benchmarks", "",
+        "# Benchmarks",
+        "",
         f"Produced by `course bench --device {device} --repeat {repeat}` on {date.today().isoformat()}.",
-        f"Machine: {machine()}.", "",
-        "## Notebook wall time (fresh kernel, top to bottom)", "",
+        f"Machine: {machine()}.",
+        "",
+        "## Notebook wall time (fresh kernel, top to bottom)",
+        "",
         "| notebook | kind | device | median s | min-max s | runs | budget s | within |",
         "|---|---|---|---|---|---|---|---|",
     ]
@@ -117,18 +143,27 @@ def render(timings: list[Timing], metrics: list[dict], throughput: dict | None, 
             f"| {t.name} | {t.kind} | {t.device} | {t.median:.1f} | {min(t.seconds):.1f}-{max(t.seconds):.1f} "
             f"| {len(t.seconds)} | {budget or '-'} | {within} |"
         )
-    lines += ["", "## Quality (recorded by each solution notebook)", "",
-              "| notebook | quantity | value | baseline |", "|---|---|---|---|"]
+    lines += [
+        "",
+        "## Quality (recorded by each solution notebook)",
+        "",
+        "| notebook | quantity | value | baseline |",
+        "|---|---|---|---|",
+    ]
     for m in metrics:
         lines.append(f"| {m['notebook']} | {m['quantity']} | {m['value']:.4g} | {m['baseline']} |")
     if throughput:
         t = throughput
         lines += [
-            "", f"## Grading throughput ({t['n']} copies of the {GRADING_SAMPLE} solution, sandboxed)", "",
-            "| measure | value | budget | within |", "|---|---|---|---|",
+            "",
+            f"## Grading throughput ({t['n']} copies of the {GRADING_SAMPLE} solution, sandboxed)",
+            "",
+            "| measure | value | budget | within |",
+            "|---|---|---|---|",
             f"| plain execution of one notebook (median of 3) | {t['plain_seconds']:.1f} s | - | - |",
             f"| `--workers 1` | {t['workers1']:.1f} s | - | - |",
             f"| `--workers 2` | {t['workers2']:.1f} s | - | - |",
+            f"| grades identical with 1 and 2 workers, all full marks | {t['identical']} | True | {_mark(t['identical'])} |",
             f"| ratio workers 2 / workers 1 | {t['ratio']:.2f} | <= {GRADING_RATIO_BUDGET} | {_mark(t['ratio'] <= GRADING_RATIO_BUDGET)} |",
             f"| overhead per submission beyond execution | {t['overhead']:.1f} s | <= {OVERHEAD_BUDGET} s "
             f"| {_mark(t['overhead'] <= OVERHEAD_BUDGET)} |",
@@ -136,7 +171,9 @@ def render(timings: list[Timing], metrics: list[dict], throughput: dict | None, 
     return "\n".join(lines) + "\n"
 
 
-def bench(course: Course, device: str, repeat: int, only: list[str], grading: bool, out: Path) -> Path:
+def bench(
+    course: Course, device: str, repeat: int, only: list[str], grading: bool, out: Path
+) -> Path:
     """Run everything and write the report to `out`; returns its path."""
     if device == "cuda" and not torch.cuda.is_available():
         raise SystemExit("--device cuda: torch sees no CUDA GPU on this machine")

@@ -5,16 +5,21 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+import nbformat
+
 from .course import Course
 from .grade import Settings, grade
 from .notebooks import NotebookFailed, execute
-from .samples import write_samples
+from .samples import write_submission
 
 
 def check(course: Course) -> int:
     """Print one line per notebook; returns the number of problems (the exit status)."""
     problems = 0
-    for path in [*course.lecture_notebooks(), *(course.solution_notebook(i) for i in course.assignment_ids())]:
+    for path in [
+        *course.lecture_notebooks(),
+        *(course.solution_notebook(i) for i in course.assignment_ids()),
+    ]:
         try:
             run = execute(path)
             print(f"ok      {path.relative_to(course.root)}  ({run.seconds:.1f} s)")
@@ -24,13 +29,12 @@ def check(course: Course) -> int:
     for assignment_id in course.assignment_ids():
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp) / "submissions"
-            write_samples(course, assignment_id, folder)
-            (folder / "blank").rename(Path(tmp) / "unused")
-            for other in ("partly_wrong", "hostile"):
-                if (folder / other).exists():
-                    (folder / other).rename(Path(tmp) / f"unused-{other}")
+            solution = nbformat.read(course.solution_notebook(assignment_id), as_version=4)
+            write_submission(folder, "solution", assignment_id, solution)
             [result] = grade(course, assignment_id, folder, Path(tmp) / "out", Settings())
         full = result.score == result.max_score
         problems += not full
-        print(f"{'ok' if full else 'FAILED':<7} {assignment_id} solution scores {result.score:g} / {result.max_score:g}")
+        print(
+            f"{'ok' if full else 'FAILED':<7} {assignment_id} solution scores {result.score:g} / {result.max_score:g}"
+        )
     return problems

@@ -18,11 +18,20 @@ def _release(args, course: Course) -> None:
 def _grade(args, course: Course) -> None:
     from .grade import Settings, format_table, grade, parse_memory
 
-    settings = Settings(workers=args.workers, device=args.device, timeout=args.timeout,
-                        memory=parse_memory(args.memory), sandbox=not args.no_sandbox)
+    settings = Settings(
+        workers=args.workers,
+        device=args.device,
+        timeout=args.timeout,
+        memory=parse_memory(args.memory),
+        sandbox=not args.no_sandbox,
+    )
     if args.no_sandbox:
-        print("WARNING: --no-sandbox: student code runs with your permissions and can read the hidden tests")
-    results = grade(course, args.id, Path(args.submissions), Path(args.out), settings, db_url=args.db)
+        print(
+            "WARNING: --no-sandbox: student code runs with your permissions and can read the hidden tests"
+        )
+    results = grade(
+        course, args.id, Path(args.submissions), Path(args.out), settings, db_url=args.db
+    )
     print(format_table(results, args.id))
     print(f"\ngradebook, grades.csv and feedback/ written to {Path(args.out).resolve()}")
 
@@ -42,7 +51,12 @@ def _check(args, course: Course) -> None:
 def _bench(args, course: Course) -> None:
     from .bench import bench
 
-    out = Path(args.out or course.root / "docs" / ("benchmarks.md" if args.device == "cpu" else f"benchmarks_{args.device}.md"))
+    out = Path(
+        args.out
+        or course.root
+        / "docs"
+        / ("benchmarks.md" if args.device == "cpu" else f"benchmarks_{args.device}.md")
+    )
     report = bench(course, args.device, args.repeat, args.only, not args.no_grading, out)
     print(report.read_text())
     print(f"written to {report}")
@@ -52,12 +66,19 @@ def _sync(args, course: Course) -> None:
     from .notebooks import sync
 
     changed = sync(course)
-    print("\n".join(f"rebuilt {p.relative_to(course.root)}" for p in changed) or "all notebooks in sync")
+    print(
+        "\n".join(f"rebuilt {p.relative_to(course.root)}" for p in changed)
+        or "all notebooks in sync"
+    )
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="course", description="Release, grade and check the course notebooks.")
-    p.add_argument("--root", default=None, help="course directory (default: found from the current folder)")
+    p = argparse.ArgumentParser(
+        prog="course", description="Release, grade and check the course notebooks."
+    )
+    p.add_argument(
+        "--root", default=None, help="course directory (default: found from the current folder)"
+    )
     sub = p.add_subparsers(dest="command", required=True)
 
     r = sub.add_parser("release", help="generate assignments/ from solutions/ with nbgrader")
@@ -66,30 +87,50 @@ def parser() -> argparse.ArgumentParser:
 
     g = sub.add_parser("grade", help="autograde a folder or zip of submissions")
     g.add_argument("id", help="assignment id, e.g. a5_gan_dynamics")
-    g.add_argument("submissions", help="folder <student>/<id>/<notebook>.ipynb, or a zip of notebooks")
+    g.add_argument(
+        "submissions", help="folder <student>/<id>/<notebook>.ipynb, or a zip of notebooks"
+    )
     g.add_argument("--workers", type=int, default=1, help="submissions graded at once (default 1)")
-    g.add_argument("--device", choices=["cpu", "cuda"], default="cpu", help="device for student kernels")
-    g.add_argument("--timeout", type=int, default=600, help="seconds allowed for one notebook (default 600)")
+    g.add_argument(
+        "--device", choices=["cpu", "cuda"], default="cpu", help="device for student kernels"
+    )
+    g.add_argument(
+        "--timeout", type=int, default=600, help="seconds allowed for one notebook (default 600)"
+    )
     g.add_argument("--memory", default="6G", help="memory limit per submission on cpu (default 6G)")
-    g.add_argument("--no-sandbox", action="store_true", help="run student code unsandboxed (not recommended)")
+    g.add_argument(
+        "--no-sandbox", action="store_true", help="run student code unsandboxed (not recommended)"
+    )
     g.add_argument("--db", default=None, help="gradebook SQLAlchemy URL (default: sqlite in --out)")
     g.add_argument("--out", default="grading", help="output folder (default ./grading)")
     g.set_defaults(run=_grade)
 
-    d = sub.add_parser("demo", help="release, grade the built-in sample submissions, print the table")
+    d = sub.add_parser(
+        "demo", help="release, grade the built-in sample submissions, print the table"
+    )
     d.add_argument("ids", nargs="*", help="assignment ids (default: all)")
     d.add_argument("--out", default="grading/demo", help="output folder (default ./grading/demo)")
     d.set_defaults(run=_demo)
 
-    c = sub.add_parser("check", help="execute every lecture and solution; each solution must score full marks")
+    c = sub.add_parser(
+        "check", help="execute every lecture and solution; each solution must score full marks"
+    )
     c.set_defaults(run=_check)
 
-    b = sub.add_parser("bench", help="time every notebook, collect quality numbers, measure grading; write docs/")
+    b = sub.add_parser(
+        "bench", help="time every notebook, collect quality numbers, measure grading; write docs/"
+    )
     b.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
-    b.add_argument("--repeat", type=int, default=3, help="runs per notebook (median and min-max reported)")
+    b.add_argument(
+        "--repeat", type=int, default=3, help="runs per notebook (median and min-max reported)"
+    )
     b.add_argument("--only", nargs="*", default=[], help="notebook names to run (default: all)")
-    b.add_argument("--no-grading", action="store_true", help="skip the grading throughput measurement")
-    b.add_argument("--out", default=None, help="report path (default docs/benchmarks.md, or _cuda.md)")
+    b.add_argument(
+        "--no-grading", action="store_true", help="skip the grading throughput measurement"
+    )
+    b.add_argument(
+        "--out", default=None, help="report path (default docs/benchmarks.md, or _cuda.md)"
+    )
     b.set_defaults(run=_bench)
 
     s = sub.add_parser("sync", help="rebuild lecture and solution notebooks from notebooks/*.py")

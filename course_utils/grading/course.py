@@ -23,7 +23,9 @@ class Course:
         for folder in (here, *here.parents):
             if (folder / CONFIG_FILE).exists() and (folder / "solutions").is_dir():
                 return cls(folder)
-        raise SystemExit(f"no course found: {here} and its parents have no {CONFIG_FILE} next to solutions/")
+        raise SystemExit(
+            f"no course found: {here} and its parents have no {CONFIG_FILE} next to solutions/"
+        )
 
     @property
     def solutions(self) -> Path:
@@ -61,7 +63,9 @@ def read_notebook(path: Path) -> nbformat.NotebookNode:
     try:
         nb = nbformat.read(path, as_version=4)
     except Exception as error:  # invalid JSON, wrong encoding, not a notebook at all
-        raise ValueError(f"{path.name} is not a readable notebook ({type(error).__name__})") from None
+        raise ValueError(
+            f"{path.name} is not a readable notebook ({type(error).__name__})"
+        ) from None
     try:
         nbformat.validate(nb)
     except nbformat.ValidationError as error:

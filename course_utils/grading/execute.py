@@ -72,7 +72,11 @@ class GuardedExecute(Execute):
     def _fail_from(self, nb, start: int, ename: str, reason: str) -> None:
         for index, cell in enumerate(nb.cells[start:], start):
             if cell.cell_type == "code":
-                message = reason if index == start else f"not run: {reason.split(' (')[0]} in an earlier cell"
+                message = (
+                    reason
+                    if index == start
+                    else f"not run: {reason.split(' (')[0]} in an earlier cell"
+                )
                 cell.outputs = [error_output(ename, message)]
 
 
@@ -80,4 +84,7 @@ def autograde_preprocessors() -> list:
     """nbgrader's autograde pipeline with GuardedExecute in place of Execute."""
     from nbgrader.converters.autograde import Autograde
 
-    return [GuardedExecute if p is Execute else p for p in Autograde.class_traits()["autograde_preprocessors"].default()]
+    return [
+        GuardedExecute if p is Execute else p
+        for p in Autograde.class_traits()["autograde_preprocessors"].default()
+    ]

@@ -33,7 +33,7 @@ from .submissions import Submission, collect
 
 STARTUP_SECONDS = 120  # nbgrader start-up and saving, on top of the notebook's own time limit
 
-AUTOGRADE_CONFIG = '''\
+AUTOGRADE_CONFIG = """\
 from course_utils.grading.execute import autograde_preprocessors
 
 c = get_config()
@@ -49,7 +49,7 @@ c.KernelManager.connection_file = "{runtime}/connection.json"
 c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = r"\\w*Warning: "
 c.OverwriteCells.add_missing_cells = True
-'''
+"""
 NPROC_LIMIT = 256  # processes and threads of one submission's kernel
 UNSANDBOXED = "UNSANDBOXED (--no-sandbox)"
 
@@ -89,8 +89,12 @@ def parse_memory(text: str) -> int:
 
 
 def grade(
-    course: Course, assignment_id: str, submissions: Path, out_dir: Path,
-    settings: Settings | None = None, db_url: str | None = None,
+    course: Course,
+    assignment_id: str,
+    submissions: Path,
+    out_dir: Path,
+    settings: Settings | None = None,
+    db_url: str | None = None,
 ) -> list[Result]:
     """Autograde all submissions; write the gradebook, feedback/ and grades.csv under out_dir."""
     settings = settings or Settings()
@@ -104,7 +108,9 @@ def grade(
     generate(course, assignment_id, work / "release", sqlite_url(master_db))
     generate(course, assignment_id, work / "release-main", db_url)
 
-    release = nbformat.read(work / "release" / assignment_id / f"{assignment_id}.ipynb", as_version=4)
+    release = nbformat.read(
+        work / "release" / assignment_id / f"{assignment_id}.ipynb", as_version=4
+    )
     subs = collect(Path(submissions), assignment_id, work / "staging", release)
     if not subs:
         raise SystemExit(f"no submissions found in {submissions}")
@@ -120,13 +126,16 @@ def grade(
     with ThreadPoolExecutor(max_workers=max(1, settings.workers)) as pool:
         futures = {
             pool.submit(_autograde_one, sub, assignment_id, work, master_db, settings, slots): sub
-            for sub in subs if sub.notebook is not None
+            for sub in subs
+            if sub.notebook is not None
         }
         for sub in subs:
             if sub.notebook is None:
                 results.append(_record_ungradable(sub, assignment_id, db_url, out_dir))
         for future in as_completed(futures):
-            results.append(_record(futures[future], future.result(), assignment_id, db_url, out_dir))
+            results.append(
+                _record(futures[future], future.result(), assignment_id, db_url, out_dir)
+            )
     results.sort(key=lambda r: r.student)
     write_csv(results, assignment_id, out_dir / f"grades_{assignment_id}.csv")
     shutil.copy(out_dir / f"grades_{assignment_id}.csv", out_dir / "grades.csv")
@@ -145,7 +154,12 @@ def _limit_memory(limit: int | None):
 
 
 def _autograde_one(
-    sub: Submission, assignment_id: str, work: Path, master_db: Path, settings: Settings, slots: Queue
+    sub: Submission,
+    assignment_id: str,
+    work: Path,
+    master_db: Path,
+    settings: Settings,
+    slots: Queue,
 ) -> str | None:
     """Autograde one student in work/students/<student>; returns None or why grading failed."""
     root = work / "students" / sub.student
@@ -158,25 +172,44 @@ def _autograde_one(
     (root / "nbgrader_config.py").write_text(
         AUTOGRADE_CONFIG.format(timeout=settings.timeout, kernel=kernel, runtime=runtime)
     )
-    env = {"COURSE_DEVICE": settings.device, "JUPYTER_PATH": str(root / "jupyter"), "JUPYTER_RUNTIME_DIR": str(runtime)}
+    env = {
+        "COURSE_DEVICE": settings.device,
+        "JUPYTER_PATH": str(root / "jupyter"),
+        "JUPYTER_RUNTIME_DIR": str(runtime),
+    }
     if settings.device == "cpu":
         env["CUDA_VISIBLE_DEVICES"] = ""
-    memory = settings.memory if settings.device == "cpu" else None  # CUDA needs a huge address space
+    memory = (
+        settings.memory if settings.device == "cpu" else None
+    )  # CUDA needs a huge address space
     slot = slots.get()
     if settings.sandbox:
         workdir = root / "autograded" / sub.student / assignment_id
-        write_kernelspec(root / "jupyter", workdir, [workdir / f"{assignment_id}.ipynb"], runtime,
-                         settings.device, slot, memory, NPROC_LIMIT)
+        write_kernelspec(
+            root / "jupyter",
+            workdir,
+            [workdir / f"{assignment_id}.ipynb"],
+            runtime,
+            settings.device,
+            slot,
+            memory,
+            NPROC_LIMIT,
+        )
     limit = None if settings.sandbox else _limit_memory(memory)
     try:
         run_nbgrader(
             ["autograde", assignment_id, f"--student={sub.student}", "--force"],
-            root=root, db_url=sqlite_url(root / "gradebook.db"), env=env,
-            timeout=settings.timeout + STARTUP_SECONDS, preexec_fn=limit,
+            root=root,
+            db_url=sqlite_url(root / "gradebook.db"),
+            env=env,
+            timeout=settings.timeout + STARTUP_SECONDS,
+            preexec_fn=limit,
         )
         run_nbgrader(
             ["generate_feedback", assignment_id, f"--student={sub.student}", "--force"],
-            root=root, db_url=sqlite_url(root / "gradebook.db"), timeout=STARTUP_SECONDS,
+            root=root,
+            db_url=sqlite_url(root / "gradebook.db"),
+            timeout=STARTUP_SECONDS,
         )
     except subprocess.TimeoutExpired:
         return f"grading did not finish within {settings.timeout + STARTUP_SECONDS} s"
@@ -223,7 +256,9 @@ def _scores(gb: Gradebook, assignment_id: str, student: str) -> tuple[float, flo
     return float(sub.score), float(sub.max_score), failed, len(grades)
 
 
-def _record(sub: Submission, failure: str | None, assignment_id: str, db_url: str, out_dir: Path) -> Result:
+def _record(
+    sub: Submission, failure: str | None, assignment_id: str, db_url: str, out_dir: Path
+) -> Result:
     root = out_dir / ".work" / assignment_id / "students" / sub.student
     autograded = root / "autograded" / sub.student / assignment_id
     with Gradebook(db_url) as gb:
@@ -238,7 +273,10 @@ def _record(sub: Submission, failure: str | None, assignment_id: str, db_url: st
     if failure is not None:
         outcome = f"not graded: {failure}"
     else:
-        outcome = _grading_error(autograded / f"{assignment_id}.ipynb") or f"{total - failed}/{total} test cells passed"
+        outcome = (
+            _grading_error(autograded / f"{assignment_id}.ipynb")
+            or f"{total - failed}/{total} test cells passed"
+        )
     outcome = "; ".join([outcome, *sub.notes])
     feedback = _publish(root, sub.student, assignment_id, out_dir, outcome)
     return Result(sub.student, score, max_score, outcome, feedback)
@@ -277,7 +315,9 @@ def _banner_page(outcome: str) -> str:
     return f"<!DOCTYPE html><html><body>{_banner(outcome)}</body></html>\n"
 
 
-def _publish(root: Path, student: str, assignment_id: str, out_dir: Path, outcome: str) -> Path | None:
+def _publish(
+    root: Path, student: str, assignment_id: str, out_dir: Path, outcome: str
+) -> Path | None:
     """Copy the submitted, autograded and feedback folders to out_dir; put the outcome on the feedback."""
     for step in ("submitted", "autograded", "feedback"):
         src = root / step / student / assignment_id
@@ -303,13 +343,19 @@ def write_csv(results: list[Result], assignment_id: str, path: Path) -> None:
         writer = csv.writer(f)
         writer.writerow(["student_id", "assignment", "score", "max_score", "outcome"])
         for r in results:
-            writer.writerow([r.student, assignment_id, f"{r.score:g}", f"{r.max_score:g}", r.outcome])
+            writer.writerow(
+                [r.student, assignment_id, f"{r.score:g}", f"{r.max_score:g}", r.outcome]
+            )
 
 
 def format_table(results: list[Result], assignment_id: str) -> str:
     """The grade table printed by `course grade` and `course demo`."""
     width = max([len("student"), *(len(r.student) for r in results)])
-    lines = [f"{assignment_id}", f"{'student':<{width}}  {'score':>11}  outcome", "-" * (width + 50)]
+    lines = [
+        f"{assignment_id}",
+        f"{'student':<{width}}  {'score':>11}  outcome",
+        "-" * (width + 50),
+    ]
     for r in results:
         lines.append(f"{r.student:<{width}}  {r.score:>5g} / {r.max_score:<3g}  {r.outcome}")
     return "\n".join(lines)

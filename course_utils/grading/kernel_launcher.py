@@ -49,7 +49,9 @@ def main(argv: list[str]) -> None:
     os.setgroups([])
     os.setresgid(uid, uid, uid)
     os.setresuid(uid, uid, uid)
-    os.execv(sys.executable, [sys.executable, "-m", "ipykernel_launcher", "-f", private, *kernel_args])
+    os.execv(
+        sys.executable, [sys.executable, "-m", "ipykernel_launcher", "-f", private, *kernel_args]
+    )
 
 
 if __name__ == "__main__":

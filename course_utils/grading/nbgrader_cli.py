@@ -14,18 +14,31 @@ class NbgraderError(RuntimeError):
 
 
 def run_nbgrader(
-    args: list[str], root: Path, db_url: str | None = None, timeout: float | None = None,
-    env: dict | None = None, preexec_fn=None, check: bool = True,
+    args: list[str],
+    root: Path,
+    db_url: str | None = None,
+    timeout: float | None = None,
+    env: dict | None = None,
+    preexec_fn=None,
+    check: bool = True,
 ) -> subprocess.CompletedProcess:
     """`nbgrader ARGS` with cwd=root (so root's nbgrader_config.py applies)."""
-    bin_dir = str(Path(sys.executable).parent)  # nbgrader runs `alembic` from the environment's bin/
+    bin_dir = str(
+        Path(sys.executable).parent
+    )  # nbgrader runs `alembic` from the environment's bin/
     path = bin_dir + os.pathsep + os.environ.get("PATH", "")
     cmd = [sys.executable, "-m", "nbgrader", *args, f"--CourseDirectory.root={root}"]
     if db_url:
         cmd.append(f"--CourseDirectory.db_url={db_url}")
     proc = subprocess.Popen(
-        cmd, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "PATH": path, **(env or {})}, preexec_fn=preexec_fn, start_new_session=True,
+        cmd,
+        cwd=root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PATH": path, **(env or {})},
+        preexec_fn=preexec_fn,
+        start_new_session=True,
     )
     try:
         stdout, stderr = proc.communicate(timeout=timeout)

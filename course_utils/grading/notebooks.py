@@ -22,8 +22,13 @@ SOURCES = "notebooks"
 def source_pairs(course: Course) -> list[tuple[Path, Path]]:
     """(py:percent source, notebook) for every lecture and solution notebook."""
     src = course.root / SOURCES
-    pairs = [(py, course.lectures / f"{py.stem}.ipynb") for py in sorted((src / "lectures").glob("*.py"))]
-    pairs += [(py, course.solutions / py.stem / f"{py.stem}.ipynb") for py in sorted((src / "solutions").glob("*.py"))]
+    pairs = [
+        (py, course.lectures / f"{py.stem}.ipynb") for py in sorted((src / "lectures").glob("*.py"))
+    ]
+    pairs += [
+        (py, course.solutions / py.stem / f"{py.stem}.ipynb")
+        for py in sorted((src / "solutions").glob("*.py"))
+    ]
     return pairs
 
 
@@ -71,7 +76,9 @@ def execute(path: Path, timeout: int = 600, device: str | None = None) -> Run:
     """
     nb = nbformat.read(path, as_version=4)
     with tempfile.TemporaryDirectory(prefix="course-run-") as scratch:
-        client = NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": scratch}})
+        client = NotebookClient(
+            nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": scratch}}
+        )
         env = {**os.environ, **({"COURSE_DEVICE": device} if device else {})}
         start = time.perf_counter()
         try:
@@ -80,5 +87,9 @@ def execute(path: Path, timeout: int = 600, device: str | None = None) -> Run:
             first_line = str(error).strip().splitlines()[-1][:300]
             raise NotebookFailed(f"{path.name}: {first_line}") from None
         seconds = time.perf_counter() - start
-        metrics = [row for f in sorted(Path(scratch).glob("*_metrics.json")) for row in json.loads(f.read_text())]
+        metrics = [
+            row
+            for f in sorted(Path(scratch).glob("*_metrics.json"))
+            for row in json.loads(f.read_text())
+        ]
     return Run(nb, seconds, metrics)

@@ -14,9 +14,14 @@ from .nbgrader_cli import run_nbgrader, sqlite_url
 def generate(course: Course, assignment_id: str, release_dir: Path, db_url: str) -> Path:
     """Generate the student version of one assignment into release_dir/<id>/ and record it in db_url."""
     run_nbgrader(
-        ["generate_assignment", assignment_id, "--force",
-         f"--CourseDirectory.release_directory={release_dir}"],
-        root=course.root, db_url=db_url,
+        [
+            "generate_assignment",
+            assignment_id,
+            "--force",
+            f"--CourseDirectory.release_directory={release_dir}",
+        ],
+        root=course.root,
+        db_url=db_url,
     )
     return release_dir / assignment_id
 
@@ -28,7 +33,9 @@ def release(course: Course, assignment_ids: list[str]) -> list[Path]:
         course.check_id(assignment_id)
         with tempfile.TemporaryDirectory() as tmp:
             tmp = Path(tmp)
-            generated = generate(course, assignment_id, tmp / "release", sqlite_url(tmp / "gradebook.db"))
+            generated = generate(
+                course, assignment_id, tmp / "release", sqlite_url(tmp / "gradebook.db")
+            )
             target = course.assignments / assignment_id
             shutil.rmtree(target, ignore_errors=True)
             shutil.copytree(generated, target)

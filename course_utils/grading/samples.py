@@ -30,9 +30,15 @@ def apply(nb: nbformat.NotebookNode, variant: Variant) -> nbformat.NotebookNode:
     """A copy of nb with each `old` (which must occur exactly once in solution cells) replaced."""
     nb = copy.deepcopy(nb)
     for old, new in variant.replacements:
-        hits = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution") and old in c.source]
+        hits = [
+            c
+            for c in nb.cells
+            if c.metadata.get("nbgrader", {}).get("solution") and old in c.source
+        ]
         if len(hits) != 1 or hits[0].source.count(old) != 1:
-            raise ValueError(f"variant {variant.name!r}: {old!r} must occur once in the solution cells")
+            raise ValueError(
+                f"variant {variant.name!r}: {old!r} must occur once in the solution cells"
+            )
         hits[0].source = hits[0].source.replace(old, new)
     return nb
 
@@ -50,7 +56,11 @@ def load_variants(course: Course, assignment_id: str) -> list[Variant]:
 
 def grade_ids(nb: nbformat.NotebookNode) -> list[str]:
     """grade_id of every graded (test) cell, in order."""
-    return [c.metadata["nbgrader"]["grade_id"] for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
+    return [
+        c.metadata["nbgrader"]["grade_id"]
+        for c in nb.cells
+        if c.metadata.get("nbgrader", {}).get("grade")
+    ]
 
 
 HOSTILE_PATCH = """\
@@ -70,7 +80,9 @@ def hostile(nb: nbformat.NotebookNode, variant: Variant) -> nbformat.NotebookNod
     `pass` with 100 points, and os._exit(1) just before the last test cell. Deserved score: the
     variant's, less the points of the last test cell."""
     nb = apply(nb, variant)
-    first_solution = next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("solution"))
+    first_solution = next(
+        i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("solution")
+    )
     nb.cells[first_solution].source += "\n\n" + HOSTILE_PATCH
     tests = [i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade")]
     for i in tests:
@@ -80,19 +92,36 @@ def hostile(nb: nbformat.NotebookNode, variant: Variant) -> nbformat.NotebookNod
     return nb
 
 
+def write_submission(
+    folder: Path, student: str, assignment_id: str, nb, name: str | None = None
+) -> Path:
+    """Write nb as <folder>/<student>/<id>/<name or id.ipynb>, the layout `course grade` reads."""
+    path = folder / student / assignment_id / (name or f"{assignment_id}.ipynb")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path
+
+
 def write_samples(course: Course, assignment_id: str, folder: Path) -> dict[str, str]:
     """Write <folder>/<student>/<id>/<id>.ipynb for the demo students; returns {student: what it is}."""
     solution = nbformat.read(course.solution_notebook(assignment_id), as_version=4)
     samples = {
         "solution": (solution, "the instructor's solution"),
-        "blank": (nbformat.read(course.release_notebook(assignment_id), as_version=4), "the release, untouched"),
+        "blank": (
+            nbformat.read(course.release_notebook(assignment_id), as_version=4),
+            "the release, untouched",
+        ),
     }
     variants = load_variants(course, assignment_id)
     if variants:
-        samples["partly_wrong"] = (apply(solution, variants[0]), f"wrong variant: {variants[0].name}")
-        samples["hostile"] = (hostile(solution, variants[0]), "patches checks, edits tests, calls os._exit")
+        samples["partly_wrong"] = (
+            apply(solution, variants[0]),
+            f"wrong variant: {variants[0].name}",
+        )
+        samples["hostile"] = (
+            hostile(solution, variants[0]),
+            "patches checks, edits tests, calls os._exit",
+        )
     for student, (nb, _) in samples.items():
-        path = folder / student / assignment_id / f"{assignment_id}.ipynb"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        nbformat.write(nb, path)
+        write_submission(folder, student, assignment_id, nb)
     return {student: about for student, (_, about) in samples.items()}

@@ -22,20 +22,36 @@ import course_utils
 KERNEL_NAME = "course-sandbox"
 BASE_UID = 61000
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/etc")
-INSTALL_HINT = "install bubblewrap (Debian/Ubuntu: sudo apt-get install bubblewrap) or pass --no-sandbox"
+INSTALL_HINT = (
+    "install bubblewrap (Debian/Ubuntu: sudo apt-get install bubblewrap) or pass --no-sandbox"
+)
 
 
 def check_available() -> None:
     """Raise SystemExit with how to fix it when bubblewrap cannot run here."""
     if shutil.which("bwrap") is None:
-        raise SystemExit(f"course grade runs student code in a bubblewrap sandbox, but `bwrap` is not installed: {INSTALL_HINT}")
+        raise SystemExit(
+            f"course grade runs student code in a bubblewrap sandbox, but `bwrap` is not installed: {INSTALL_HINT}"
+        )
     probe = subprocess.run(
-        ["bwrap", "--ro-bind", "/", "/", "--unshare-net", "--unshare-pid", "--die-with-parent", "true"],
-        capture_output=True, text=True,
+        [
+            "bwrap",
+            "--ro-bind",
+            "/",
+            "/",
+            "--unshare-net",
+            "--unshare-pid",
+            "--die-with-parent",
+            "true",
+        ],
+        capture_output=True,
+        text=True,
     )
     if probe.returncode != 0:
-        raise SystemExit(f"bubblewrap cannot create a sandbox here ({probe.stderr.strip()[:200]}); "
-                         "run course grade as root or allow unprivileged user namespaces, or pass --no-sandbox")
+        raise SystemExit(
+            f"bubblewrap cannot create a sandbox here ({probe.stderr.strip()[:200]}); "
+            "run course grade as root or allow unprivileged user namespaces, or pass --no-sandbox"
+        )
 
 
 class _Mounts:
@@ -80,13 +96,27 @@ def bwrap_argv(workdir: Path, hidden: list[Path], runtime: Path, device: str) ->
     mounts.add("--bind", str(runtime), str(runtime))
     for path in hidden:
         mounts.add("--ro-bind", "/dev/null", str(path))
-    args = ["bwrap", "--die-with-parent", "--new-session", "--clearenv",
-            "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
-            *mounts.args]
+    args = [
+        "bwrap",
+        "--die-with-parent",
+        "--new-session",
+        "--clearenv",
+        "--unshare-ipc",
+        "--unshare-pid",
+        "--unshare-net",
+        "--unshare-uts",
+        "--unshare-cgroup-try",
+        *mounts.args,
+    ]
     env = {
-        "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "HOME": "/tmp/home", "LANG": "C.UTF-8",
-        "MPLCONFIGDIR": "/tmp/home/matplotlib", "IPYTHONDIR": "/tmp/home/ipython",
-        "NBGRADER_EXECUTION": "autograde", "COURSE_DEVICE": device, "PYTHONNOUSERSITE": "1",
+        "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+        "HOME": "/tmp/home",
+        "LANG": "C.UTF-8",
+        "MPLCONFIGDIR": "/tmp/home/matplotlib",
+        "IPYTHONDIR": "/tmp/home/ipython",
+        "NBGRADER_EXECUTION": "autograde",
+        "COURSE_DEVICE": device,
+        "PYTHONNOUSERSITE": "1",
         "CUBLAS_WORKSPACE_CONFIG": ":4096:8",
     }
     if device == "cpu":
@@ -96,15 +126,30 @@ def bwrap_argv(workdir: Path, hidden: list[Path], runtime: Path, device: str) ->
     return args + ["--chdir", str(workdir)]
 
 
-def write_kernelspec(jupyter_dir: Path, workdir: Path, hidden: list[Path], runtime: Path, device: str,
-                     slot: int, memory: int | None, nproc: int) -> None:
+def write_kernelspec(
+    jupyter_dir: Path,
+    workdir: Path,
+    hidden: list[Path],
+    runtime: Path,
+    device: str,
+    slot: int,
+    memory: int | None,
+    nproc: int,
+) -> None:
     """Write jupyter_dir/kernels/course-sandbox/kernel.json for one student's grading run.
 
     slot: the worker's number; each worker's kernels get their own uid, so process limits of
     one submission never count against another graded at the same time.
     """
-    launcher = [sys.executable, "-m", "course_utils.grading.kernel_launcher",
-                str(BASE_UID + slot), str(memory or 0), str(nproc), "{connection_file}"]
+    launcher = [
+        sys.executable,
+        "-m",
+        "course_utils.grading.kernel_launcher",
+        str(BASE_UID + slot),
+        str(memory or 0),
+        str(nproc),
+        "{connection_file}",
+    ]
     spec = {
         "argv": bwrap_argv(workdir, hidden, runtime, device) + ["--", *launcher],
         "display_name": "Python 3 (course sandbox)",

@@ -71,8 +71,11 @@ def restore_metadata(nb: nbformat.NotebookNode, release: nbformat.NotebookNode) 
     and re-inserts deleted test cells); nbgrader metadata with any other grade_id is removed.
     Returns how many cells were changed.
     """
-    reference = {c.metadata["nbgrader"]["grade_id"]: c.metadata["nbgrader"]
-                 for c in release.cells if "nbgrader" in c.metadata}
+    reference = {
+        c.metadata["nbgrader"]["grade_id"]: c.metadata["nbgrader"]
+        for c in release.cells
+        if "nbgrader" in c.metadata
+    }
     changed = 0
     for cell in nb.cells:
         meta = cell.metadata.get("nbgrader")
@@ -88,7 +91,9 @@ def restore_metadata(nb: nbformat.NotebookNode, release: nbformat.NotebookNode) 
     return changed
 
 
-def collect(source: Path, assignment_id: str, staging: Path, release: nbformat.NotebookNode) -> list[Submission]:
+def collect(
+    source: Path, assignment_id: str, staging: Path, release: nbformat.NotebookNode
+) -> list[Submission]:
     """One Submission per student found under `source` (a folder or a .zip)."""
     source = Path(source)
     if not source.exists():
@@ -101,10 +106,15 @@ def collect(source: Path, assignment_id: str, staging: Path, release: nbformat.N
             found[entry.name] = _candidates(entry, assignment_id)
         elif entry.suffix == ".ipynb":
             found.setdefault(entry.stem, []).append(entry)
-    return [_prepare(student, paths, assignment_id, staging, release) for student, paths in sorted(found.items())]
+    return [
+        _prepare(student, paths, assignment_id, staging, release)
+        for student, paths in sorted(found.items())
+    ]
 
 
-def _prepare(student: str, paths: list[Path], assignment_id: str, staging: Path, release) -> Submission:
+def _prepare(
+    student: str, paths: list[Path], assignment_id: str, staging: Path, release
+) -> Submission:
     sub = Submission(student)
     if not STUDENT_ID.match(student):
         sub.problem = "the folder name is not a valid student id (letters, digits, _ . @ -)"
