@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import html
+import os
 import resource
 import shutil
 import subprocess
@@ -172,10 +173,12 @@ def _autograde_one(
     (root / "nbgrader_config.py").write_text(
         AUTOGRADE_CONFIG.format(timeout=settings.timeout, kernel=kernel, runtime=runtime)
     )
+    threads = max(1, (os.cpu_count() or 1) // max(1, settings.workers))
     env = {
         "COURSE_DEVICE": settings.device,
         "JUPYTER_PATH": str(root / "jupyter"),
         "JUPYTER_RUNTIME_DIR": str(runtime),
+        "OMP_NUM_THREADS": str(threads),
     }
     if settings.device == "cpu":
         env["CUDA_VISIBLE_DEVICES"] = ""
@@ -194,6 +197,7 @@ def _autograde_one(
             slot,
             memory,
             NPROC_LIMIT,
+            threads,
         )
     limit = None if settings.sandbox else _limit_memory(memory)
     try:

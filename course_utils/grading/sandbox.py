@@ -79,7 +79,7 @@ class _Mounts:
                 self.add("--ro-bind", path, path)
 
 
-def bwrap_argv(workdir: Path, hidden: list[Path], runtime: Path, device: str) -> list[str]:
+def bwrap_argv(workdir: Path, hidden: list[Path], runtime: Path, device: str, threads: int) -> list[str]:
     """bubblewrap arguments: what the kernel may see, with workdir and runtime writable."""
     package = Path(course_utils.__file__).resolve().parent
     python = [str(Path(p).resolve()) for p in (sys.base_prefix, sys.prefix)]
@@ -118,6 +118,8 @@ def bwrap_argv(workdir: Path, hidden: list[Path], runtime: Path, device: str) ->
         "COURSE_DEVICE": device,
         "PYTHONNOUSERSITE": "1",
         "CUBLAS_WORKSPACE_CONFIG": ":4096:8",
+        "OMP_NUM_THREADS": str(threads),  # kernels graded side by side must not fight over cores
+        "MKL_NUM_THREADS": str(threads),
     }
     if device == "cpu":
         env["CUDA_VISIBLE_DEVICES"] = ""
@@ -135,6 +137,7 @@ def write_kernelspec(
     slot: int,
     memory: int | None,
     nproc: int,
+    threads: int,
 ) -> None:
     """Write jupyter_dir/kernels/course-sandbox/kernel.json for one student's grading run.
 
@@ -151,7 +154,7 @@ def write_kernelspec(
         "{connection_file}",
     ]
     spec = {
-        "argv": bwrap_argv(workdir, hidden, runtime, device) + ["--", *launcher],
+        "argv": bwrap_argv(workdir, hidden, runtime, device, threads) + ["--", *launcher],
         "display_name": "Python 3 (course sandbox)",
         "language": "python",
         "interrupt_mode": "message",  # signals do not cross into the sandbox

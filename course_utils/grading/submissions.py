@@ -60,7 +60,8 @@ def _candidates(folder: Path, assignment_id: str) -> list[Path]:
 
 
 def _without_checksum(meta: dict) -> dict:
-    return {key: value for key, value in meta.items() if key != "checksum"}
+    """The metadata a person sets; nbgrader adds checksum and cell_type itself on release."""
+    return {key: value for key, value in meta.items() if key not in ("checksum", "cell_type")}
 
 
 def restore_metadata(nb: nbformat.NotebookNode, release: nbformat.NotebookNode) -> int:
