@@ -58,6 +58,6 @@ VARIANTS = [
     Variant(
         "Dirac-GAN field with f' = sigmoid(+t)",
         (("slope = torch.sigmoid(-psi * theta)", "slope = torch.sigmoid(psi * theta)"),),
-        frozenset({"test_dirac_gan_field"}),
+        frozenset({"test_dirac_gan_field", "test_dirac_gan_penalty"}),
     ),
 ]
