@@ -1,0 +1,260 @@
+"""Lecture 1 demos: what a stack of masked convolutions can see, and sampling pixel by pixel.
+
+Both demos take the code they visualise as arguments (a masked-convolution factory; a model
+and a one-pixel sampling step), so the lecture's implementation and a student's own plug in
+alike. Nothing here implements a masked convolution, a log-likelihood or a sampler.
+
+Each demo is a VBox (CSS classes `receptive-field-explorer` and `sampling-stepper`, with a
+status line `<class>-status`) holding its controls, an `ipywidgets.Output` with the current
+figure, and the status line. A changed control redraws the figure at once; if a plugged-in
+function raises, the status line names the error instead of failing silently. The VBox keeps
+its drawing state in `.demo` (`figure`, `redraws`, `error`) for tests.
+"""
+
+from __future__ import annotations
+
+import html
+import traceback
+from typing import Callable, Sequence
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from IPython.display import clear_output
+from matplotlib.colors import ListedColormap
+from matplotlib.patches import Patch, Rectangle
+
+MaskedConvFactory = Callable[..., torch.nn.Module]
+"""(mask_type, in_channels, out_channels, kernel_size, padding=...) -> a masked conv module."""
+SamplePixel = Callable[[torch.nn.Module, torch.Tensor, int, int], torch.Tensor]
+"""(model, x (n, 1, H, W), row, col) -> x with pixel (row, col) drawn given the pixels before it."""
+
+# categories of the receptive-field map, in drawing order
+FUTURE, BLIND, SEEN, LEAK, TARGET = range(5)
+_COLOURS = ["#f2f2f2", "#f4a259", "#3c6e9f", "#c0392b", "#2ecc71"]
+_LABELS = ["later pixel, not seen", "earlier pixel, not seen (blind spot)", "earlier pixel, seen",
+           "pixel at/after target, seen (leak!)", "target pixel"]
+
+
+class _Demo:
+    """Controls, an Output with the current figure and a status line, redrawn on every change."""
+
+    def __init__(
+        self, css_class: str, controls: Sequence[widgets.Widget], draw: Callable[[plt.Figure], str],
+        figsize=(8.0, 3.6), width_ratios=(1, 1),
+    ):
+        self.draw, self.figsize, self.width_ratios = draw, figsize, width_ratios
+        self.figure: plt.Figure | None = None
+        self.error: Exception | None = None
+        self.redraws = 0
+        self.output = widgets.Output()
+        self.output.add_class("course-widget-figure")  # the browser tests' convention
+        self.status = widgets.HTML()
+        self.status.add_class(f"{css_class}-status")
+        self.status.add_class("course-widget-status")
+        for control in controls:
+            control.observe(self.redraw, names="value")
+        self.widget = widgets.VBox([widgets.HBox(list(controls)), self.output, self.status])
+        self.widget.add_class(css_class)
+        self.widget.add_class("course-widget")
+        self.widget.demo = self
+        self.redraw()
+
+    def redraw(self, change=None) -> None:
+        with self.output:
+            clear_output(wait=True)
+            if self.figure is not None:
+                plt.close(self.figure)
+            self.figure = fig = plt.figure(figsize=self.figsize)
+            fig.subplots(1, len(self.width_ratios),
+                         gridspec_kw={"width_ratios": self.width_ratios})
+            try:
+                message = self.draw(fig)
+            except Exception as error:  # a plugged-in function failed: say so
+                plt.close(fig)
+                self.figure, self.error = None, error
+                self.status.value = (f"<span style='color:#b00'><b>{type(error).__name__}</b>: "
+                                     f"{html.escape(str(error))}</span>")
+                traceback.print_exc()
+                return
+            fig.tight_layout()
+            self.error = None
+            self.redraws += 1
+            self.status.value = html.escape(message)
+            plt.show()
+
+
+def _style() -> dict:
+    return {"description_width": "initial"}
+
+
+def receptive_field(
+    make_conv: MaskedConvFactory, n_layers: int, kernel_size: int, height: int, width: int,
+    row: int, col: int, first_type: str = "A",
+) -> np.ndarray:
+    """Which input pixels reach the output at (row, col) through a stack of masked convolutions.
+
+    The stack is n_layers single-channel layers from make_conv (first_type for the first,
+    "B" after), with padding kernel_size // 2 and positive weights (so no path cancels).
+    Returns an int array (height, width) of the categories FUTURE, BLIND, SEEN, LEAK, TARGET.
+    """
+    layers = [make_conv(first_type if i == 0 else "B", 1, 1, kernel_size, padding=kernel_size // 2)
+              for i in range(n_layers)]
+    with torch.no_grad():
+        for layer in layers:
+            for parameter in layer.parameters():
+                parameter.copy_(parameter.abs() + 0.1)
+    x = torch.zeros(1, 1, height, width, requires_grad=True)
+    out = x
+    for layer in layers:
+        out = layer(out)
+    if tuple(out.shape) != (1, 1, height, width):
+        raise ValueError(f"the stack maps (1, 1, {height}, {width}) to {tuple(out.shape)}; "
+                         "make_conv must keep the image size with padding=kernel_size // 2")
+    (grad,) = torch.autograd.grad(out[0, 0, row, col], x)
+    seen = grad[0, 0].abs().numpy() > 0
+    order = np.arange(height * width).reshape(height, width)
+    before = order < row * width + col
+    kinds = np.where(before, np.where(seen, SEEN, BLIND), np.where(seen, LEAK, FUTURE))
+    kinds[row, col] = LEAK if seen[row, col] else TARGET
+    return kinds
+
+
+def receptive_field_explorer(
+    make_conv: MaskedConvFactory, height: int = 10, width: int = 10, row: int = 6, col: int = 5,
+    n_layers: int = 3, kernel_size: int = 3,
+) -> widgets.VBox:
+    """Pick an output pixel, the depth and kernel of a masked-conv stack and the first mask type.
+
+    make_conv: fn(mask_type, in_channels, out_channels, kernel_size, padding=...) -> module.
+    Left: the input pixels the chosen output sees (blind spot in orange, a leak in red).
+    Right: how many of the earlier pixels are seen as layers are added (the blind spot stays).
+    Returns the container (class "receptive-field-explorer").
+    """
+    row_slider = widgets.IntSlider(value=row, min=0, max=height - 1, description="row",
+                                   continuous_update=False, style=_style())
+    col_slider = widgets.IntSlider(value=col, min=0, max=width - 1, description="column",
+                                   continuous_update=False, style=_style())
+    layer_slider = widgets.IntSlider(value=n_layers, min=1, max=8, description="layers",
+                                     continuous_update=False, style=_style())
+    kernel_box = widgets.Dropdown(options=[3, 5, 7], value=kernel_size, description="kernel",
+                                  style=_style(), layout=widgets.Layout(width="130px"))
+    first_box = widgets.ToggleButtons(options=["A", "B"], value="A", description="first mask",
+                                      style=_style())
+    cmap = ListedColormap(_COLOURS)
+
+    def draw(fig: plt.Figure) -> str:
+        r, c, n = row_slider.value, col_slider.value, layer_slider.value
+        k, first = kernel_box.value, first_box.value
+        kinds = receptive_field(make_conv, n, k, height, width, r, c, first)
+        left, right = fig.axes
+        left.imshow(kinds, cmap=cmap, vmin=-0.5, vmax=len(_COLOURS) - 0.5)
+        left.set_xticks(range(width))
+        left.set_yticks(range(height))
+        left.tick_params(labelsize=6)
+        left.set_xlabel("column")
+        left.set_ylabel("row")
+        left.set_title(f"{n} layer(s), {k}x{k}, first type {first}: output ({r}, {c})",
+                       fontsize="medium")
+        present = sorted(set(np.unique(kinds).tolist()))
+        left.legend(handles=[Patch(color=_COLOURS[i], label=_LABELS[i]) for i in present],
+                    fontsize="x-small", loc="upper left", bbox_to_anchor=(1.0, 1.0))
+        depths = np.arange(1, 9)
+        earlier = max(r * width + c, 1)
+        fractions = [
+            (receptive_field(make_conv, d, k, height, width, r, c, first) == SEEN).sum() / earlier
+            for d in depths
+        ]
+        right.plot(depths, fractions, "o-", label="earlier pixels seen")
+        right.axvline(n, color="0.6", lw=0.8, ls="--", label="current depth")
+        right.set_ylim(0, 1.05)
+        right.set_xlabel("layers")
+        right.set_ylabel("fraction of earlier pixels")
+        right.legend(fontsize="small", loc="lower right")
+        seen, blind, leak = (int((kinds == kind).sum()) for kind in (SEEN, BLIND, LEAK))
+        message = f"output ({r}, {c}): sees {seen} of {r * width + c} earlier pixels,"
+        message += f" blind spot {blind}"
+        if leak:
+            message += f", LEAK: sees {leak} pixel(s) at or after itself"
+        return message
+
+    controls = [row_slider, col_slider, layer_slider, kernel_box, first_box]
+    demo = _Demo("receptive-field-explorer", controls, draw, figsize=(10.0, 3.8),
+                 width_ratios=(1.6, 1))
+    return demo.widget
+
+
+def sampling_stepper(
+    model: torch.nn.Module, sample_pixel: SamplePixel, height: int = 8, width: int = 8, n: int = 8,
+    seed: int = 0,
+) -> widgets.VBox:
+    """Step through pixel-by-pixel sampling of n images from an autoregressive model.
+
+    model: maps (n, 1, H, W) images to logits of the same shape (on the model's device).
+    sample_pixel: fn(model, x, row, col) -> x with pixel (row, col) drawn; run in raster order
+        from an all-zero image under torch.manual_seed(seed) (the global RNG is restored after).
+    Left: the images after `step` pixels (pixels not drawn yet in grey, the next one boxed).
+    Right: p(next pixel = 1 | pixels drawn so far) for each image.
+    Returns the container (class "sampling-stepper").
+    """
+    step_slider = widgets.IntSlider(value=0, min=0, max=height * width, description="pixels drawn",
+                                    continuous_update=True, style=_style())
+    seed_slider = widgets.IntSlider(value=seed, min=0, max=99, description="seed",
+                                    continuous_update=False, style=_style())
+    cache: dict[int, list[torch.Tensor]] = {}
+    device = next(iter(model.parameters()), torch.empty(0)).device
+
+    def states(s: int) -> list[torch.Tensor]:
+        if s not in cache:
+            cuda = [device] if device.type == "cuda" else []
+            with torch.random.fork_rng(devices=cuda), torch.no_grad():
+                torch.manual_seed(s)
+                x = torch.zeros(n, 1, height, width, device=device)
+                trail = [x.clone()]
+                for i in range(height * width):
+                    x = sample_pixel(model, x.clone(), *divmod(i, width))
+                    if tuple(x.shape) != (n, 1, height, width):
+                        raise ValueError(f"sample_pixel returned shape {tuple(x.shape)},"
+                                         f" expected {(n, 1, height, width)}")
+                    trail.append(x.detach().clone())
+            cache.clear()
+            cache[s] = trail
+        return cache[s]
+
+    def draw(fig: plt.Figure) -> str:
+        t, s = step_slider.value, seed_slider.value
+        x = states(s)[t]
+        left, right = fig.axes
+        drawn = (torch.arange(height * width, device=x.device) < t).view(1, 1, height, width)
+        shown = torch.where(drawn, x, torch.full_like(x, 0.5)).cpu().numpy()[:, 0]
+        canvas = np.full((height + 2, n * (width + 1) + 1), np.nan)
+        for i, image in enumerate(shown):
+            canvas[1:height + 1, 1 + i * (width + 1):1 + i * (width + 1) + width] = image
+        left.imshow(canvas, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+        left.set_axis_off()
+        if t < height * width:
+            r, c = divmod(t, width)
+            for i in range(n):
+                corner = (i * (width + 1) + c + 0.5, r + 0.5)
+                left.add_patch(Rectangle(corner, 1, 1, fill=False, ec="red", lw=1.2))
+            with torch.no_grad():
+                logits = model(x)
+            probs = torch.sigmoid(logits[:, 0, r, c]).cpu().numpy()
+            right.bar(np.arange(n), probs, color="#3c6e9f", label="p(next pixel = 1)")
+            right.set_title(f"next pixel: ({r}, {c})", fontsize="medium")
+            message = f"step {t}: drawing pixel ({r}, {c}); mean p(1) = {probs.mean():.3f}"
+        else:
+            right.text(0.5, 0.5, "all pixels drawn", ha="center", va="center",
+                       transform=right.transAxes)
+            message = f"step {t}: all {height * width} pixels drawn"
+        left.set_title(f"{n} samples after {t} of {height * width} pixels (grey: not drawn)",
+                       fontsize="medium")
+        right.set_ylim(0, 1)
+        right.set_xlabel("sample")
+        right.set_ylabel("p(next pixel = 1 | drawn pixels)")
+        return message
+
+    demo = _Demo("sampling-stepper", [step_slider, seed_slider], draw, figsize=(10.0, 3.0),
+                 width_ratios=(2.2, 1))
+    return demo.widget
