@@ -1,0 +1,393 @@
+"""Lecture 4 demos (GANs): a row of ipywidgets controls above one matplotlib figure.
+
+Every demo takes the functions it visualises as arguments (the lecture's implementation or a
+student's own from assignment 4). Any change of a control redraws the figure into an
+`ipywidgets.Output`; if a plugged-in function raises, the error is shown in a red status line
+under the figure. Every container carries the CSS class `course-widget` plus its own class
+(`gan-loss-explorer`, `gan-1d-stepper`, `ring-snapshots`), its figure Output the class
+`course-widget-figure` and its status line `course-widget-status`, so the browser tests find them.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import traceback
+from collections.abc import Callable, Mapping, Sequence
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from IPython.display import clear_output
+
+from .plotting import scatter_samples
+
+GeneratorLoss = Callable[[torch.Tensor], torch.Tensor]
+"""logits_fake (B,) -> scalar loss the generator minimises."""
+DiscriminatorLoss = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+"""(logits_real, logits_fake) -> scalar loss the discriminator minimises."""
+OptimalD = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+"""(p_data, p_model) -> D*(x), elementwise."""
+
+_STYLE = {"description_width": "initial"}
+
+
+def _numpy(value, what: str, shape: tuple[int, ...] | None = None) -> np.ndarray:
+    """A returned value as a float64 array; ValueError naming `what` if it has the wrong shape."""
+    if isinstance(value, torch.Tensor):
+        value = value.detach().cpu().double().numpy()
+    array = np.asarray(value, dtype=np.float64)
+    if shape is not None and array.shape != shape:
+        raise ValueError(f"{what} returned shape {array.shape}, expected {shape}")
+    return array
+
+
+class _Demo:
+    """Controls (and buttons), an Output holding the current figure and a status line, in one VBox.
+
+    draw(fig) fills a fresh figure split into ncols axes and returns the status text.
+    """
+
+    def __init__(
+        self,
+        css_class: str,
+        controls: Sequence[widgets.Widget],
+        draw: Callable[[plt.Figure], str],
+        ncols: int = 2,
+        figsize=(8.0, 3.4),
+    ):
+        self.draw, self.ncols, self.figsize = draw, ncols, figsize
+        self.figure: plt.Figure | None = None
+        self.output = widgets.Output()
+        self.output.add_class(f"{css_class}-figure")
+        self.output.add_class("course-widget-figure")
+        self.status = widgets.HTML()
+        self.status.add_class(f"{css_class}-status")
+        self.status.add_class("course-widget-status")
+        for control in controls:
+            if isinstance(control, widgets.ValueWidget):
+                control.observe(self.redraw, names="value")
+        self.widget = widgets.VBox([widgets.HBox(list(controls)), self.output, self.status])
+        self.widget.add_class(css_class)
+        self.widget.add_class("course-widget")
+
+    def redraw(self, change=None) -> None:
+        with self.output:
+            clear_output(wait=True)
+            if self.figure is not None:
+                plt.close(self.figure)
+            self.figure = fig = plt.figure(figsize=self.figsize, layout="constrained")
+            fig.subplots(1, self.ncols)
+            try:
+                message = self.draw(fig)
+            except Exception as error:  # noqa: BLE001 - any failure of plugged-in code is shown
+                plt.close(fig)
+                self.figure = None
+                self.status.value = (f"<span style='color:#b00'><b>{type(error).__name__}</b>: "
+                                     f"{html.escape(str(error))}</span>")
+                traceback.print_exc()
+                return
+            self.status.value = html.escape(message)
+            plt.show()
+
+
+def loss_curves(
+    losses: Mapping[str, GeneratorLoss], d_values: np.ndarray
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """For each generator loss: (loss, d loss / d logit) at D(G(z)) = d_values.
+
+    Each loss is called on one logit at a time (a batch of 1), so its mean is that value.
+    """
+    logits = torch.logit(torch.as_tensor(d_values, dtype=torch.float64)).requires_grad_()
+    out = {}
+    for name, loss_fn in losses.items():
+        values = [loss_fn(logit.reshape(1)) for logit in logits]
+        for v in values:
+            if not isinstance(v, torch.Tensor) or v.numel() != 1:
+                kind = type(v).__name__
+                raise ValueError(f"{name}(logits) must return a scalar tensor, got {kind}")
+        total = torch.stack([v.reshape(()) for v in values])
+        (grad,) = torch.autograd.grad(total.sum(), logits, allow_unused=True)
+        if grad is None:
+            raise ValueError(f"{name}(logits) does not depend on the logits")
+        out[name] = (_numpy(total, name, d_values.shape), _numpy(grad, f"d {name}", d_values.shape))
+    return out
+
+
+def generator_loss_explorer(
+    losses: Mapping[str, GeneratorLoss], d_fake: float = 0.05
+) -> widgets.VBox:
+    """Generator losses and their gradient w.r.t. the logit, as functions of D(G(z)).
+
+    losses: name -> fn(logits_fake (B,)) -> scalar, e.g. {"minimax": ..., "non-saturating": ...}.
+    Controls: the D(G(z)) marked on both panels (its values go to the status line) and the
+    gradient panel's scale. Returns the container (class "gan-loss-explorer").
+    """
+    if not losses:
+        raise ValueError("losses must name at least one generator loss")
+    d_slider = widgets.FloatSlider(
+        value=d_fake,
+        min=0.001,
+        max=0.999,
+        step=0.001,
+        readout_format=".3f",
+        description="D(G(z))",
+        continuous_update=False,
+        style=_STYLE,
+    )
+    scale = widgets.Dropdown(
+        options=["linear", "log"], value="linear", description="gradient scale", style=_STYLE
+    )
+    grid = np.linspace(0.001, 0.999, 300)
+
+    def draw(fig: plt.Figure) -> str:
+        left, right = fig.axes
+        d = d_slider.value
+        curves = loss_curves(losses, grid)
+        marks = loss_curves(losses, np.array([d]))
+        parts = []
+        for name, (values, grads) in curves.items():
+            (line,) = left.plot(grid, values, label=name)
+            right.plot(grid, np.abs(grads), label=name, color=line.get_color())
+            value, grad = marks[name][0][0], marks[name][1][0]
+            left.plot([d], [value], "o", color=line.get_color())
+            right.plot([d], [abs(grad)], "o", color=line.get_color())
+            parts.append(f"{name}: loss {value:.3f}, d/dlogit {grad:.3g}")
+        for ax in (left, right):
+            ax.axvline(d, color="0.6", lw=0.8, ls="--")
+            ax.set_xlabel("D(G(z))")
+        left.set_ylabel("generator loss")
+        right.set_ylabel("|d loss / d logit|")
+        right.set_yscale(scale.value)
+        right.legend(fontsize="small")
+        left.set_title(f"at D(G(z)) = {d:.3f}", fontsize="medium")
+        return " | ".join(parts)
+
+    demo = _Demo("gan-loss-explorer", [d_slider, scale], draw)
+    demo.redraw()
+    return demo.widget
+
+
+def _normal_pdf(x: torch.Tensor, mean: float, std: float) -> torch.Tensor:
+    return torch.exp(-0.5 * ((x - mean) / std) ** 2) / (std * math.sqrt(2 * math.pi))
+
+
+class OneDimensionalGAN:
+    """A 1D GAN small enough to step by hand.
+
+    Data N(data_mean, data_std^2); generator G(z) = a z + b with z ~ N(0, 1), so p_g = N(b, a^2);
+    discriminator D(x) = sigmoid(w2 x^2 + w1 x + w0), which can represent the optimal
+    discriminator between two Gaussians exactly. Both players use plain SGD.
+    """
+
+    def __init__(self, discriminator_loss: DiscriminatorLoss, generator_loss: GeneratorLoss,
+                 data_mean: float = 2.0, data_std: float = 0.5, g_start=(1.0, -1.0),
+                 d_lr: float = 0.05, g_lr: float = 0.05, batch_size: int = 256, seed: int = 0):
+        self.discriminator_loss, self.generator_loss = discriminator_loss, generator_loss
+        self.data_mean, self.data_std = data_mean, data_std
+        self.d_lr, self.g_lr, self.batch_size = d_lr, g_lr, batch_size
+        self.rng = torch.Generator().manual_seed(seed)
+        self.g = torch.tensor(g_start, dtype=torch.float64, requires_grad=True)  # (a, b)
+        self.w = torch.zeros(3, dtype=torch.float64, requires_grad=True)  # (w0, w1, w2)
+        self.steps = 0
+        self.history: list[tuple[float, float]] = [self.generator_stats()]
+
+    def generator_stats(self) -> tuple[float, float]:
+        """(mean, std) of p_g."""
+        a, b = self.g.detach().tolist()
+        return b, abs(a)
+
+    def logits(self, x: torch.Tensor) -> torch.Tensor:
+        w0, w1, w2 = self.w
+        return w2 * x**2 + w1 * x + w0
+
+    def generate(self, n: int) -> torch.Tensor:
+        a, b = self.g
+        return a * torch.randn(n, generator=self.rng, dtype=torch.float64) + b
+
+    def step(self, k: int = 1) -> None:
+        """Algorithm 1 for one generator step: k SGD steps of D, then one of G."""
+        for _ in range(k):
+            noise = torch.randn(self.batch_size, generator=self.rng, dtype=torch.float64)
+            real = self.data_mean + self.data_std * noise
+            fake = self.generate(self.batch_size).detach()
+            loss = self.discriminator_loss(self.logits(real), self.logits(fake))
+            (grad,) = torch.autograd.grad(loss, self.w)
+            with torch.no_grad():
+                self.w -= self.d_lr * grad
+        loss = self.generator_loss(self.logits(self.generate(self.batch_size)))
+        (grad,) = torch.autograd.grad(loss, self.g)
+        with torch.no_grad():
+            self.g -= self.g_lr * grad
+        self.steps += 1
+        self.history.append(self.generator_stats())
+
+    def curves(self, x: torch.Tensor, optimal_discriminator: OptimalD) -> dict[str, np.ndarray]:
+        """p_data, p_g, D(x) and D*(x) on the points x (N,)."""
+        mean, std = self.generator_stats()
+        p_data = _normal_pdf(x, self.data_mean, self.data_std)
+        p_g = _normal_pdf(x, mean, max(std, 1e-3))
+        with torch.no_grad():
+            d = torch.sigmoid(self.logits(x))
+        what = "optimal_discriminator(p_data, p_model)"
+        d_star = _numpy(optimal_discriminator(p_data, p_g), what, tuple(x.shape))
+        return {"p_data": p_data.numpy(), "p_g": p_g.numpy(), "D": d.numpy(), "D*": d_star}
+
+
+def gan_1d_stepper(
+    discriminator_loss: DiscriminatorLoss,
+    generator_losses: Mapping[str, GeneratorLoss],
+    optimal_discriminator: OptimalD,
+    loss: str | None = None,
+    k: int = 1,
+    steps_per_click: int = 10,
+) -> widgets.VBox:
+    """Step through a 1D GAN (see OneDimensionalGAN) and watch p_data, p_g, D(x) and D*(x).
+
+    discriminator_loss(logits_real, logits_fake), generator_losses: name -> fn(logits_fake),
+    optimal_discriminator(p_data, p_model): the functions of assignment 4. Controls: the
+    generator loss and k (either restarts the run), iterations per click, a "step" button
+    (that many Algorithm 1 iterations) and "reset". Left panel: densities and discriminators;
+    right panel: mean and std of p_g per generator step.
+    Returns the container (class "gan-1d-stepper").
+    """
+    names = list(generator_losses)
+    if not names:
+        raise ValueError("generator_losses must name at least one loss")
+    loss = names[0] if loss is None else loss
+    if loss not in names:
+        raise ValueError(f"unknown generator loss {loss!r}; expected one of {names}")
+    loss_box = widgets.Dropdown(
+        options=names, value=loss, description="generator loss", style=_STYLE
+    )
+    k_slider = widgets.IntSlider(value=k, min=1, max=10, description="k (D steps per G step)",
+                                 continuous_update=False, style=_STYLE)
+    per_click = widgets.IntSlider(
+        value=steps_per_click,
+        min=1,
+        max=100,
+        description="iterations per click",
+        continuous_update=False,
+        style=_STYLE,
+    )
+    per_click.add_class("course-widget-noredraw")  # it only sets how far the next click goes
+    step_button = widgets.Button(description="step", button_style="primary")
+    reset_button = widgets.Button(description="reset")
+    x = torch.linspace(-3.0, 5.0, 300, dtype=torch.float64)
+    state: dict[str, OneDimensionalGAN] = {}
+
+    def restart(change=None) -> None:
+        state["gan"] = OneDimensionalGAN(discriminator_loss, generator_losses[loss_box.value])
+
+    def draw(fig: plt.Figure) -> str:
+        gan = state["gan"]
+        left, right = fig.axes
+        c = gan.curves(x, optimal_discriminator)
+        xs = x.numpy()
+        left.fill_between(xs, c["p_data"], alpha=0.3, label="$p_{data}$")
+        left.plot(xs, c["p_g"], label="$p_g$")
+        left.plot(xs, c["D"], "k", label="D(x)")
+        left.plot(xs, c["D*"], "k--", label="$D^*(x)$")
+        left.set_ylim(-0.02, 1.05)
+        left.set_xlabel("x")
+        left.legend(fontsize="small", loc="upper left")
+        title = f"{loss_box.value}, k = {k_slider.value}, step {gan.steps}"
+        left.set_title(title, fontsize="medium")
+        history = np.array(gan.history)
+        right.plot(history[:, 0], label="mean of $p_g$")
+        right.plot(history[:, 1], label="std of $p_g$")
+        right.axhline(gan.data_mean, color="C0", ls=":", lw=0.8)
+        right.axhline(gan.data_std, color="C1", ls=":", lw=0.8)
+        right.set_xlabel("generator step")
+        right.legend(fontsize="small")
+        mean, std = gan.generator_stats()
+        data = f"N({gan.data_mean}, {gan.data_std}^2)"
+        return f"step {gan.steps}: p_g = N({mean:.2f}, {std:.2f}^2), data {data}"
+
+    def on_step(button=None) -> None:
+        try:
+            for _ in range(per_click.value):
+                state["gan"].step(k_slider.value)
+        except Exception as error:  # noqa: BLE001 - shown in the status line by redraw
+            demo.status.value = (
+                f"<span style='color:#b00'><b>{type(error).__name__}</b>: "
+                f"{html.escape(str(error))}</span>"
+            )
+            return
+        demo.redraw()
+
+    def on_reset(button=None) -> None:
+        restart()
+        demo.redraw()
+
+    restart()
+    demo = _Demo("gan-1d-stepper", [loss_box, k_slider, per_click, step_button, reset_button], draw)
+    # the loss and k restart the run (registered before the redraw the demo does on any change)
+    loss_box.observe(restart, names="value")
+    k_slider.observe(restart, names="value")
+    # ipywidgets calls observers in registration order: move restart in front of redraw
+    for control in (loss_box, k_slider):
+        control.unobserve(demo.redraw, names="value")
+        control.observe(demo.redraw, names="value")
+    step_button.on_click(on_step)
+    reset_button.on_click(on_reset)
+    demo.redraw()
+    return demo.widget
+
+
+def ring_snapshots(snapshots: Mapping[str, Sequence], steps: Sequence[int], means, std: float,
+                   coverage: Callable | None = None) -> widgets.VBox:
+    """Samples of generators saved during training on a ring, one run per generator loss.
+
+    snapshots: name -> list of sample tensors (N, 2), one per entry of steps (the generator step
+    at which they were taken); means (M, 2): the modes; coverage(samples, means, std) -> dict with
+    "modes_captured" and "high_quality" (course_utils.metrics.mode_coverage) for the titles.
+    Controls: the run and the training step. Returns the container (class "ring-snapshots").
+    """
+    names = list(snapshots)
+    if not names:
+        raise ValueError("snapshots must hold at least one run")
+    for name in names:
+        if len(snapshots[name]) != len(steps):
+            count = len(snapshots[name])
+            raise ValueError(f"run {name!r} has {count} snapshots for {len(steps)} steps")
+    run_box = widgets.Dropdown(options=names, value=names[0], description="run", style=_STYLE)
+    step_slider = widgets.SelectionSlider(
+        options=list(steps),
+        value=steps[-1],
+        description="generator step",
+        continuous_update=False,
+        style=_STYLE,
+    )
+
+    def draw(fig: plt.Figure) -> str:
+        left, right = fig.axes
+        name, index = run_box.value, list(steps).index(step_slider.value)
+        points = _numpy(snapshots[name][index], name)
+        scatter_samples(points, means, ax=left, title=f"{name}, step {step_slider.value}")
+        left.set_xlim(-3, 3)
+        left.set_ylim(-3, 3)
+        message = f"{name}, step {step_slider.value}"
+        if coverage is not None:
+            curves = {}
+            for run in names:
+                scores = [coverage(torch.as_tensor(s), means, std) for s in snapshots[run]]
+                curves[run] = [s["high_quality"] for s in scores]
+                if run == name:
+                    now = scores[index]
+                    message += (
+                        f": {now['modes_captured']} modes captured,"
+                        f" {100 * now['high_quality']:.0f}% high quality"
+                    )
+            for run, values in curves.items():
+                right.plot(list(steps), values, marker="o", ms=3, label=run)
+            right.axvline(step_slider.value, color="0.6", lw=0.8, ls="--")
+            right.set_xlabel("generator step")
+            right.set_ylabel("high-quality fraction")
+            right.legend(fontsize="small")
+        return message
+
+    demo = _Demo("ring-snapshots", [run_box, step_slider], draw, figsize=(8.0, 3.6))
+    demo.redraw()
+    return demo.widget

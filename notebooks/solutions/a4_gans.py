@@ -1,0 +1,797 @@
+# ---
+# jupyter:
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Assignment 4: generative adversarial networks
+#
+# A GAN (Goodfellow et al., 2014) trains two networks against each other. The generator $G$
+# maps noise $z \sim p(z)$ to samples $G(z)$; the discriminator $D$ outputs the probability
+# that its input is real. They play the minimax game
+#
+# $$\min_G \max_D \; V(D, G) = \mathbb{E}_{x \sim p_\text{data}}[\log D(x)]
+#   + \mathbb{E}_{z \sim p(z)}[\log(1 - D(G(z)))] .$$
+#
+# **What you will do**
+# 1. Write the discriminator loss and the two generator losses (minimax and non-saturating)
+#    from **logits**, in a form that stays finite for logits of size 100.
+# 2. See why the minimax generator loss gives no gradient exactly when the generator is bad.
+# 3. Derive the optimal discriminator $D^*(x) = p_\text{data}(x) / (p_\text{data}(x) + p_g(x))$.
+# 4. Implement Algorithm 1 of the paper: $k$ discriminator steps per generator step.
+# 5. Train on a ring of 8 Gaussians and measure mode coverage, then train a DCGAN on digits
+#    and score its samples with a digit classifier.
+#
+# Throughout, the discriminator returns a **logit** $\ell$, and $D = \sigma(\ell)$. Run the
+# cells from top to bottom; each exercise is followed by a cell that shows what you should see
+# and a test cell.
+
+# %% nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
+import math
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from course_utils.checks import as_float, as_tensor, check_close, check_in_range, check_true
+from course_utils.data import load_digits, ring_means, sample_ring
+from course_utils.device import setup
+from course_utils.digit_score import digit_sample_score, reference_digit_score
+from course_utils.metrics import mode_coverage
+from course_utils.plotting import image_grid, plot_curves, scatter_samples
+
+device = setup(seed=0)
+torch.set_num_threads(1)  # these models are tiny: one CPU thread is faster than two that compete
+
+# %% [markdown]
+# ## 1. Losses from logits
+#
+# With $D = \sigma(\ell)$ we have $\log D = \log \sigma(\ell) = -\operatorname{softplus}(-\ell)$
+# and $\log(1 - D) = \log \sigma(-\ell) = -\operatorname{softplus}(\ell)$, where
+# $\operatorname{softplus}(t) = \log(1 + e^t)$. `torch.nn.functional.softplus` computes it
+# without overflow. Computing $\log(\sigma(\ell))$ literally does not work in float32:
+# $\sigma(-100)$ rounds to 0 and its log is $-\infty$.
+#
+# The discriminator maximises $V$, so it minimises (one minibatch of real logits
+# $\ell_r$ and one of fake logits $\ell_f$, each averaged)
+#
+# $$L_D = -\operatorname{mean}\log D(x) - \operatorname{mean}\log(1 - D(G(z)))
+#       = \operatorname{mean}\operatorname{softplus}(-\ell_r) + \operatorname{mean}\operatorname{softplus}(\ell_f).$$
+#
+# Implement `discriminator_loss(logits_real, logits_fake)`: two 1-D tensors (their lengths
+# may differ) in, a scalar tensor out.
+
+# %% nbgrader={"grade": false, "grade_id": "discriminator_loss", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def discriminator_loss(logits_real: torch.Tensor, logits_fake: torch.Tensor) -> torch.Tensor:
+    """-mean log D(x) - mean log(1 - D(G(z))) from logits (B_real,) and (B_fake,); a scalar tensor."""
+    ### BEGIN SOLUTION
+    return F.softplus(-logits_real).mean() + F.softplus(logits_fake).mean()
+    ### END SOLUTION
+
+
+# %% [markdown]
+# You should see $2 \log 2 \approx 1.386$ when every logit is 0 (the discriminator says 1/2
+# everywhere), a small loss when it is right and confident, and a large but finite one when
+# it is confidently wrong.
+
+# %%
+print(f"D = 1/2 everywhere:  {float(discriminator_loss(torch.zeros(4), torch.zeros(4))):.4f}")
+print(f"confident, right:    {float(discriminator_loss(torch.full((4,), 10.0), torch.full((4,), -10.0))):.6f}")
+print(f"confident, wrong:    {float(discriminator_loss(torch.full((4,), -100.0), torch.full((4,), 100.0))):.1f}")
+
+# %% nbgrader={"grade": true, "grade_id": "test_discriminator_loss", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+"""discriminator_loss: values on fixed logits, a scalar, and finite values for logits of size 100."""
+from course_utils.checks import as_float, check_close
+
+real, fake = torch.tensor([0.0, 2.0, -1.0]), torch.tensor([0.0, -3.0])
+expected = (math.log1p(1) + math.log1p(math.exp(-2)) + math.log1p(math.exp(1))) / 3 + (
+    math.log1p(1) + math.log1p(math.exp(-3))) / 2
+check_close("discriminator_loss([0, 2, -1], [0, -3])", discriminator_loss(real, fake), expected, atol=1e-5,
+            hint="softplus(-logits_real).mean() + softplus(logits_fake).mean(); the two means are over different batches.")
+### BEGIN HIDDEN TESTS
+value = as_float(discriminator_loss(torch.tensor([100.0, -100.0]), torch.tensor([-100.0, 100.0, 100.0, -100.0])),
+                 "discriminator_loss at logits of size 100 (float32)",
+                 hint="log(sigmoid(x)) overflows: use softplus, log D = -softplus(-logit).")
+check_close("discriminator_loss([100, -100], [-100, 100, 100, -100])", value, 50.0 + 50.0, atol=1e-3,
+            hint="log D = -softplus(-logit) and log(1 - D) = -softplus(logit), both exact for large logits.")
+torch.manual_seed(11)
+real, fake = 4 * torch.randn(7, dtype=torch.float64), 4 * torch.randn(5, dtype=torch.float64)
+reference = torch.logaddexp(torch.zeros(7, dtype=torch.float64), -real).mean() + torch.logaddexp(
+    torch.zeros(5, dtype=torch.float64), fake).mean()
+check_close("discriminator_loss on random float64 logits", discriminator_loss(real, fake), reference, atol=1e-9)
+check_close("discriminator_loss at logits of size 1000 (float64)",
+            discriminator_loss(torch.tensor([1000.0, -1000.0], dtype=torch.float64),
+                               torch.tensor([-1000.0], dtype=torch.float64)), 500.0, atol=1e-6)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## 2. Two generator losses
+#
+# The minimax game tells the generator to **minimise** $\mathbb{E}_z \log(1 - D(G(z)))$:
+#
+# $$L_G^\text{minimax} = \operatorname{mean}\log(1 - D(G(z))) = -\operatorname{mean}\operatorname{softplus}(\ell_f).$$
+#
+# Early in training the generator is bad, $D(G(z)) \approx 0$, and this loss is flat: its
+# derivative with respect to the logit is $-\sigma(\ell_f) \approx 0$. "Optimizing this
+# generator objective does not work well": the gradient signal is dominated by the region
+# where the sample is already good. The paper's fix is to **maximise** $\log D(G(z))$ instead,
+# the non-saturating loss
+#
+# $$L_G^\text{NS} = -\operatorname{mean}\log D(G(z)) = \operatorname{mean}\operatorname{softplus}(-\ell_f),$$
+#
+# with derivative $-\sigma(-\ell_f) \approx -1$ where $D(G(z)) \approx 0$. Both losses have the
+# same fixed point; they differ in where their gradients are large.
+#
+# Implement both, from logits (a 1-D tensor) to a scalar tensor.
+
+# %% nbgrader={"grade": false, "grade_id": "generator_losses", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def generator_loss_minimax(logits_fake: torch.Tensor) -> torch.Tensor:
+    """mean log(1 - D(G(z))) from logits (B,): the quantity the minimax generator minimises."""
+    ### BEGIN SOLUTION
+    return -F.softplus(logits_fake).mean()
+    ### END SOLUTION
+
+
+def generator_loss_nonsaturating(logits_fake: torch.Tensor) -> torch.Tensor:
+    """-mean log D(G(z)) from logits (B,): the non-saturating generator loss."""
+    ### BEGIN SOLUTION
+    return F.softplus(-logits_fake).mean()
+    ### END SOLUTION
+
+
+# %% [markdown]
+# You should see both losses and their derivatives against $D(G(z)) = \sigma(\ell_f)$: the
+# minimax derivative vanishes on the left, where the generator is bad; the non-saturating one
+# is largest there.
+
+# %%
+logits = torch.linspace(-8, 8, 401, requires_grad=True)
+d_of_g = torch.sigmoid(logits).detach()
+fig, axes = plt.subplots(1, 2, figsize=(8, 3.2))
+for name, loss_fn in [("minimax", generator_loss_minimax), ("non-saturating", generator_loss_nonsaturating)]:
+    per_example = torch.stack([loss_fn(l[None]) for l in logits])
+    (grad,) = torch.autograd.grad(per_example.sum(), logits)
+    axes[0].plot(d_of_g, per_example.detach(), label=name)
+    axes[1].plot(d_of_g, grad.abs(), label=name)
+axes[0].set_xlabel("$D(G(z))$")
+axes[0].set_ylabel("generator loss")
+axes[1].set_xlabel("$D(G(z))$")
+axes[1].set_ylabel("|d loss / d logit|")
+axes[1].legend()
+plt.show()
+
+# %% nbgrader={"grade": true, "grade_id": "test_generator_loss_values", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+"""generator_loss_minimax and generator_loss_nonsaturating: values on fixed logits, stable at size 100."""
+from course_utils.checks import check_close
+
+logits = torch.tensor([0.0, 1.0, -2.0])
+check_close("generator_loss_minimax([0, 1, -2])", generator_loss_minimax(logits),
+            -(math.log1p(1) + math.log1p(math.e) + math.log1p(math.exp(-2))) / 3, atol=1e-5,
+            hint="mean log(1 - sigmoid(l)) = -softplus(l).mean(): it is negative and the generator minimises it.")
+check_close("generator_loss_nonsaturating([0, 1, -2])", generator_loss_nonsaturating(logits),
+            (math.log1p(1) + math.log1p(math.exp(-1)) + math.log1p(math.exp(2))) / 3, atol=1e-5,
+            hint="-mean log sigmoid(l) = softplus(-l).mean().")
+### BEGIN HIDDEN TESTS
+big = torch.tensor([100.0, -100.0])
+check_close("generator_loss_minimax([100, -100])", generator_loss_minimax(big), -50.0, atol=1e-3,
+            hint="use softplus: log(1 - sigmoid(100)) is -100, not -inf.")
+check_close("generator_loss_nonsaturating([100, -100])", generator_loss_nonsaturating(big), 50.0, atol=1e-3,
+            hint="use softplus: -log(sigmoid(-100)) is 100, not inf.")
+torch.manual_seed(12)
+logits = 5 * torch.randn(9, dtype=torch.float64)
+zero = torch.zeros(9, dtype=torch.float64)
+check_close("generator_loss_minimax on random float64 logits", generator_loss_minimax(logits),
+            -torch.logaddexp(zero, logits).mean(), atol=1e-9)
+check_close("generator_loss_nonsaturating on random float64 logits", generator_loss_nonsaturating(logits),
+            torch.logaddexp(zero, -logits).mean(), atol=1e-9)
+### END HIDDEN TESTS
+
+# %% nbgrader={"grade": true, "grade_id": "test_generator_loss_gradients", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+"""Generator-loss gradients where D(G(z)) is tiny (logit -20): minimax vanishes, non-saturating is about -1/B."""
+from course_utils.checks import check_close, check_true
+
+for name, loss_fn, per_logit in [
+    ("generator_loss_minimax", generator_loss_minimax, -torch.sigmoid(torch.tensor(-20.0, dtype=torch.float64))),
+    ("generator_loss_nonsaturating", generator_loss_nonsaturating, -torch.sigmoid(torch.tensor(20.0, dtype=torch.float64))),
+]:
+    logits = torch.full((4,), -20.0, requires_grad=True)
+    loss = loss_fn(logits)
+    check_true(type(loss) is torch.Tensor and loss.requires_grad,
+               f"{name}(logits) is not a differentiable tensor: got {type(loss).__name__}.")
+    (grad,) = torch.autograd.grad(loss, logits)
+    check_close(f"d {name} / d logits at logits = -20 (batch of 4)", grad, per_logit.repeat(4) / 4, atol=1e-6,
+                hint="minimax: -sigmoid(l)/B, vanishing; non-saturating: -sigmoid(-l)/B, about -1/B.")
+### BEGIN HIDDEN TESTS
+torch.manual_seed(13)
+logits = (3 * torch.randn(6, dtype=torch.float64)).requires_grad_()
+for name, loss_fn, expected in [
+    ("generator_loss_minimax", generator_loss_minimax, -torch.sigmoid(logits.detach()) / 6),
+    ("generator_loss_nonsaturating", generator_loss_nonsaturating, -torch.sigmoid(-logits.detach()) / 6),
+]:
+    loss = loss_fn(logits)
+    check_true(type(loss) is torch.Tensor and loss.requires_grad,
+               f"{name}(logits) is not a differentiable tensor: got {type(loss).__name__}.")
+    (grad,) = torch.autograd.grad(loss, logits)
+    check_close(f"d {name} / d logits on random logits", grad, expected, atol=1e-9)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## 3. The optimal discriminator
+#
+# For a fixed generator with density $p_g$, the discriminator maximises, pointwise in $x$,
+# $p_\text{data}(x) \log D + p_g(x) \log(1 - D)$. Setting the derivative
+# $p_\text{data}/D - p_g/(1 - D)$ to zero gives
+#
+# $$D^*(x) = \frac{p_\text{data}(x)}{p_\text{data}(x) + p_g(x)} .$$
+#
+# Plugged back in, $V(D^*, G) = -\log 4 + 2\,\mathrm{JSD}(p_\text{data} \,\|\, p_g)$: the
+# generator then minimises a Jensen-Shannon divergence, whose minimum is at $p_g = p_\text{data}$,
+# where $D^* = 1/2$ everywhere (the Nash equilibrium).
+#
+# Implement `optimal_discriminator(p_data, p_model)` elementwise, for tensors or numpy arrays
+# of densities (non-negative, not both zero); return a float64 tensor.
+
+# %% nbgrader={"grade": false, "grade_id": "optimal_discriminator", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def optimal_discriminator(p_data, p_model) -> torch.Tensor:
+    """D*(x) = p_data / (p_data + p_model), elementwise; a float64 tensor of the inputs' shape."""
+    ### BEGIN SOLUTION
+    p_data = torch.as_tensor(p_data, dtype=torch.float64)
+    p_model = torch.as_tensor(p_model, dtype=torch.float64)
+    return p_data / (p_data + p_model)
+    ### END SOLUTION
+
+
+# %% [markdown]
+# You should see $D^*$ close to 1 where only the data has mass, close to 0 where only the
+# model has, and $1/2$ where the two densities cross.
+
+# %%
+x = torch.linspace(-4, 6, 400, dtype=torch.float64)
+p_data = torch.exp(-0.5 * x**2) / math.sqrt(2 * math.pi)
+p_model = torch.exp(-0.5 * (x - 2) ** 2 / 1.5**2) / (1.5 * math.sqrt(2 * math.pi))
+fig, ax = plt.subplots(figsize=(5, 3))
+ax.plot(x, p_data, label="$p_{data}$")
+ax.plot(x, p_model, label="$p_g$")
+ax.plot(x, optimal_discriminator(p_data, p_model), "k--", label="$D^*(x)$")
+ax.set_xlabel("x")
+ax.legend()
+plt.show()
+
+# %% nbgrader={"grade": true, "grade_id": "test_optimal_discriminator", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+"""optimal_discriminator: p_data / (p_data + p_model) elementwise, 1/2 where the densities agree."""
+from course_utils.checks import as_tensor, check_close
+
+check_close("optimal_discriminator([0.2, 0.5, 1.0, 0.0], [0.2, 1.5, 0.0, 1.0])",
+            optimal_discriminator(torch.tensor([0.2, 0.5, 1.0, 0.0]), torch.tensor([0.2, 1.5, 0.0, 1.0])),
+            [0.5, 0.25, 1.0, 0.0], atol=1e-6, hint="D*(x) = p_data(x) / (p_data(x) + p_g(x)).")
+### BEGIN HIDDEN TESTS
+rng = np.random.default_rng(14)
+p, q = rng.uniform(0.01, 3.0, size=(3, 5)), rng.uniform(0.01, 3.0, size=(3, 5))
+check_close("optimal_discriminator on numpy arrays (3, 5)", optimal_discriminator(p, q), p / (p + q), atol=1e-9)
+same = as_tensor(optimal_discriminator(q, q), "optimal_discriminator(p, p)", shape=(3, 5))
+check_close("optimal_discriminator(p, p)", same, np.full((3, 5), 0.5), atol=1e-12,
+            hint="at the equilibrium p_g = p_data the best discriminator says 1/2 everywhere.")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## 4. Algorithm 1: training a GAN
+#
+# Goodfellow et al.'s Algorithm 1 alternates, for `n_steps` iterations:
+#
+# * **k discriminator steps**: each on a fresh minibatch of `batch_size` real samples
+#   (`sample_data(batch_size)`) and `batch_size` fakes $G(z)$, $z \sim \mathcal{N}(0, I)$ of
+#   dimension `generator.latent_dim`, descending `discriminator_loss`. The fakes are
+#   **detached**: a discriminator step must not compute or leave gradients in the generator;
+# * **one generator step** on a fresh $z$, descending `generator_loss(discriminator(G(z)))`
+#   (only the generator's parameters move).
+#
+# Use Adam for both players (`lr`, `betas`) unless `d_optimizer` / `g_optimizer` are given;
+# call each optimizer's `zero_grad()`, then `backward()`, then its `step()`. Create $z$ on the
+# generator's device. Return a history dict with one entry per generator step:
+# `"d_loss"` (the last discriminator loss), `"g_loss"` and `"d_fake"` (mean $D(G(z))$ at the
+# generator step), as floats.
+
+# %% nbgrader={"grade": false, "grade_id": "train_gan", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def train_gan(
+    generator: nn.Module,
+    discriminator: nn.Module,
+    sample_data,
+    n_steps: int,
+    k: int = 1,
+    generator_loss=generator_loss_nonsaturating,
+    batch_size: int = 64,
+    lr: float = 2e-4,
+    betas: tuple[float, float] = (0.5, 0.999),
+    d_optimizer: torch.optim.Optimizer | None = None,
+    g_optimizer: torch.optim.Optimizer | None = None,
+) -> dict:
+    """Algorithm 1: n_steps generator steps, each after k discriminator steps.
+
+    generator: z (B, generator.latent_dim) -> samples; discriminator: samples -> logits (B,).
+    sample_data(n): n real samples on the generator's device.
+    Returns {"d_loss": [...], "g_loss": [...], "d_fake": [...]}, one float per generator step.
+    """
+    ### BEGIN SOLUTION
+    device = next(generator.parameters()).device
+    d_optimizer = d_optimizer or torch.optim.Adam(discriminator.parameters(), lr=lr, betas=betas)
+    g_optimizer = g_optimizer or torch.optim.Adam(generator.parameters(), lr=lr, betas=betas)
+    history = {"d_loss": [], "g_loss": [], "d_fake": []}
+    for _ in range(n_steps):
+        for _ in range(k):
+            real = sample_data(batch_size)
+            z = torch.randn(batch_size, generator.latent_dim, device=device)
+            fake = generator(z).detach()
+            d_loss = discriminator_loss(discriminator(real), discriminator(fake))
+            d_optimizer.zero_grad()
+            d_loss.backward()
+            d_optimizer.step()
+        z = torch.randn(batch_size, generator.latent_dim, device=device)
+        logits_fake = discriminator(generator(z))
+        g_loss = generator_loss(logits_fake)
+        g_optimizer.zero_grad()
+        g_loss.backward()
+        g_optimizer.step()
+        history["d_loss"].append(float(d_loss.detach()))
+        history["g_loss"].append(float(g_loss.detach()))
+        history["d_fake"].append(float(torch.sigmoid(logits_fake.detach()).mean()))
+    return history
+    ### END SOLUTION
+
+
+# %% [markdown]
+# You should see, on a toy problem (data $\mathcal{N}(3, 0.5^2)$ in 1D, a generator that
+# shifts and scales its noise), the generated mean move from 0 towards 3 and $D(G(z))$ settle
+# near 1/2.
+
+# %%
+class AffineGenerator(nn.Module):
+    """G(z) = a z + b on 1-D noise: the simplest generator."""
+
+    latent_dim = 1
+
+    def __init__(self):
+        super().__init__()
+        self.a, self.b = nn.Parameter(torch.ones(1)), nn.Parameter(torch.zeros(1))
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.a * z + self.b
+
+
+torch.manual_seed(0)
+toy_g = AffineGenerator().to(device)
+toy_d = nn.Sequential(nn.Linear(1, 16), nn.LeakyReLU(0.2), nn.Linear(16, 1), nn.Flatten(0)).to(device)
+toy_history = train_gan(toy_g, toy_d, lambda n: 3 + 0.5 * torch.randn(n, 1, device=device), n_steps=300, lr=2e-2)
+print(f"generated mean {float(toy_g.b.detach()):.2f}, scale {abs(float(toy_g.a.detach())):.2f} (data: 3.00, 0.50)")
+plot_curves({"D(G(z))": toy_history["d_fake"]}, xlabel="generator step", ylabel="mean D(G(z))")
+plt.show()
+
+# %% nbgrader={"grade": true, "grade_id": "test_train_gan_k_steps", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+"""train_gan follows Algorithm 1: k discriminator steps, then one generator step, n_steps times."""
+from course_utils.checks import check_true
+
+
+class _Recorder(torch.optim.SGD):
+    """SGD that logs its name at every step()."""
+
+    def __init__(self, params, name, log):
+        super().__init__(params, lr=1e-3)
+        self.name, self.log = name, log
+
+    def step(self, closure=None):
+        self.log.append(self.name)
+        return super().step(closure)
+
+
+class _PointGenerator(nn.Module):
+    latent_dim = 2
+
+    def __init__(self):
+        super().__init__()
+        self.theta = nn.Parameter(torch.tensor([0.5, -0.5]))
+
+    def forward(self, z):
+        return self.theta + 0.0 * z
+
+
+def _order(n_steps, k):
+    torch.manual_seed(21)
+    gen, disc = _PointGenerator(), nn.Sequential(nn.Linear(2, 1), nn.Flatten(0))
+    log = []
+    train_gan(gen, disc, lambda n: torch.ones(n, 2), n_steps, k=k, batch_size=8,
+              d_optimizer=_Recorder(disc.parameters(), "D", log), g_optimizer=_Recorder(gen.parameters(), "G", log))
+    return log
+
+
+log = _order(n_steps=4, k=3)
+expected = ["D", "D", "D", "G"] * 4
+check_true(log == expected, f"train_gan(n_steps=4, k=3) stepped the optimizers in the order {''.join(log)},"
+           f" expected {''.join(expected)} (D = discriminator step, G = generator step).",
+           hint="for each of n_steps iterations: k discriminator steps, then one generator step.")
+### BEGIN HIDDEN TESTS
+for n_steps, k in [(3, 1), (2, 5)]:
+    log = _order(n_steps, k)
+    expected = (["D"] * k + ["G"]) * n_steps
+    check_true(log == expected, f"train_gan(n_steps={n_steps}, k={k}) stepped the optimizers in the order"
+               f" {''.join(log)}, expected {''.join(expected)}.")
+### END HIDDEN TESTS
+
+# %% nbgrader={"grade": true, "grade_id": "test_train_gan_gradients", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+"""train_gan: discriminator steps leave the generator alone; the generator step uses exactly the
+gradient of generator_loss (no gradient left over from a discriminator step on un-detached fakes)."""
+from course_utils.checks import as_tensor, check_close
+
+
+class _Snapshot(torch.optim.SGD):
+    """SGD that records, at every step(), both players' parameters and its own gradients."""
+
+    def __init__(self, params, name, log, players):
+        super().__init__(params, lr=0.05)
+        self.name, self.log, self.players = name, log, players
+
+    def step(self, closure=None):
+        own = [p for group in self.param_groups for p in group["params"]]
+        self.log.append({
+            "name": self.name,
+            "theta": self.players["g"].theta.detach().clone(),
+            "disc": [p.detach().clone() for p in self.players["d"].parameters()],
+            "grad": [torch.zeros_like(p) if p.grad is None else p.grad.detach().clone() for p in own],
+        })
+        return super().step(closure)
+
+
+class _PointGenerator2(nn.Module):
+    latent_dim = 2
+
+    def __init__(self):
+        super().__init__()
+        self.theta = nn.Parameter(torch.tensor([0.5, -0.5]))
+
+    def forward(self, z):
+        return self.theta + 0.0 * z
+
+
+def _reference_g_grad(theta, disc_params):
+    """Gradient of the non-saturating loss -log sigmoid(w . theta + b) at the recorded parameters."""
+    theta = theta.double().clone().requires_grad_()
+    weight, bias = (p.double() for p in disc_params)
+    logit = (weight @ theta + bias).reshape(())
+    (grad,) = torch.autograd.grad(F.softplus(-logit), theta)
+    return grad
+
+
+def _run_snapshots(n_steps, k):
+    torch.manual_seed(22)
+    gen, disc = _PointGenerator2(), nn.Sequential(nn.Linear(2, 1), nn.Flatten(0))
+    log = []
+    players = {"g": gen, "d": disc}
+    train_gan(gen, disc, lambda n: torch.tensor([[1.0, 0.5]]).repeat(n, 1), n_steps, k=k, batch_size=8,
+              generator_loss=lambda logits: F.softplus(-logits).mean(),
+              d_optimizer=_Snapshot(disc.parameters(), "D", log, players),
+              g_optimizer=_Snapshot(gen.parameters(), "G", log, players))
+    return log
+
+
+def _check_snapshots(log, n_steps, k):
+    steps = [entry for entry in log if entry["name"] == "G"]
+    check_true(len(steps) == n_steps, f"train_gan(n_steps={n_steps}) took {len(steps)} generator steps.")
+    theta_before = torch.tensor([0.5, -0.5])
+    for i, entry in enumerate(log):
+        if entry["name"] == "D":
+            check_close(f"generator parameters during discriminator step {i}", entry["theta"], theta_before,
+                        atol=1e-6, hint="a discriminator step must not move the generator.")
+        else:
+            got = as_tensor(entry["grad"][0], f"generator gradient at the generator step (optimizer step {i})",
+                            shape=(2,))
+            check_close(f"generator gradient at the generator step (optimizer step {i})", got,
+                        _reference_g_grad(entry["theta"], entry["disc"]), atol=1e-5,
+                        hint="detach the fakes in the discriminator steps and zero the generator's gradients "
+                             "before its backward(): only generator_loss may reach the generator.")
+            theta_before = entry["theta"] - 0.05 * got.float()
+
+
+_check_snapshots(_run_snapshots(n_steps=3, k=1), 3, 1)
+### BEGIN HIDDEN TESTS
+_check_snapshots(_run_snapshots(n_steps=2, k=2), 2, 2)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## 5. Mode coverage on a ring of 8 Gaussians
+#
+# The data: 8 Gaussians of standard deviation `RING_STD` on a circle of radius 2. A sample is
+# **high quality** if it lies within 3 standard deviations of its nearest mode (a perfect
+# sampler: $1 - e^{-4.5} = 98.9\%$); a mode is **captured** if it is the nearest mode of at
+# least one high-quality sample (`course_utils.metrics.mode_coverage`).
+#
+# Both players are MLPs (given). We train the same pair twice from the same seed, once with
+# each generator loss, for RING_STEPS generator steps (a few seconds each).
+
+# %%
+RING_STD, RING_STEPS, RING_LR = 0.05, 1000, 1e-3
+
+
+class MLPGenerator(nn.Module):
+    """z (B, latent_dim) -> points (B, 2) through two hidden ReLU layers."""
+
+    def __init__(self, latent_dim: int = 8, hidden: int = 128):
+        super().__init__()
+        self.latent_dim = latent_dim
+        self.net = nn.Sequential(nn.Linear(latent_dim, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(),
+                                 nn.Linear(hidden, 2))
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.net(z)
+
+
+class MLPDiscriminator(nn.Module):
+    """points (B, 2) -> logits (B,) through two hidden LeakyReLU layers."""
+
+    def __init__(self, hidden: int = 128):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(2, hidden), nn.LeakyReLU(0.2), nn.Linear(hidden, hidden),
+                                 nn.LeakyReLU(0.2), nn.Linear(hidden, 1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x).squeeze(-1)
+
+
+def sample_ring_data(n: int) -> torch.Tensor:
+    return sample_ring(n, std=RING_STD).to(device)
+
+
+ring_generators, ring_histories = {}, {}
+for name, loss_fn in [("non-saturating", generator_loss_nonsaturating), ("minimax", generator_loss_minimax)]:
+    torch.manual_seed(0)
+    ring_generators[name] = MLPGenerator().to(device)
+    ring_histories[name] = train_gan(ring_generators[name], MLPDiscriminator().to(device), sample_ring_data,
+                                     n_steps=RING_STEPS, generator_loss=loss_fn, batch_size=128, lr=RING_LR)
+ring_generator = ring_generators["non-saturating"]
+
+# %% [markdown]
+# You should see the non-saturating generator put mass near all 8 modes, and the coverage
+# numbers below; compare them with the minimax run.
+
+# %%
+torch.manual_seed(1)
+z = torch.randn(2000, 8, device=device)
+fig, axes = plt.subplots(1, 3, figsize=(11, 3.4))
+ring_scores = {}
+for ax, (name, gen) in zip(axes, ring_generators.items()):
+    with torch.no_grad():
+        points = gen(z).cpu()
+    ring_scores[name] = mode_coverage(points, ring_means(), RING_STD)
+    scatter_samples(points, ring_means(), ax=ax, title=f"{name}: {ring_scores[name]['modes_captured']}/8 modes,"
+                    f" {100 * ring_scores[name]['high_quality']:.0f}% HQ")
+    ax.set_xlim(-3, 3)
+    ax.set_ylim(-3, 3)
+plot_curves({name: h["d_fake"] for name, h in ring_histories.items()}, ax=axes[2], xlabel="generator step",
+            ylabel="mean D(G(z))")
+plt.show()
+print(ring_scores)
+
+# %% nbgrader={"grade": true, "grade_id": "test_ring_coverage", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
+"""The non-saturating `ring_generator` trained above (seed 0): at least 7 of 8 modes captured and
+at least 20% high-quality samples (the solution: 8 modes, about 40%)."""
+from course_utils.checks import as_tensor, check_in_range
+from course_utils.data import ring_means
+from course_utils.metrics import mode_coverage
+
+torch.manual_seed(31)
+with torch.no_grad():
+    points = as_tensor(ring_generator(torch.randn(2000, ring_generator.latent_dim, device=device)),
+                       "ring_generator(z)", shape=(2000, 2))
+score = mode_coverage(points, ring_means(), RING_STD)
+modes = check_in_range("modes captured by ring_generator", score["modes_captured"], 7, 8,
+                       hint="train with train_gan and generator_loss_nonsaturating as in the cell above.")
+quality = check_in_range("high-quality fraction of ring_generator", score["high_quality"], 0.20, 1.0,
+                         hint="samples should concentrate within 3 std of the modes after the training above.")
+### BEGIN HIDDEN TESTS
+torch.manual_seed(32)
+with torch.no_grad():
+    points = as_tensor(ring_generator(torch.randn(4000, ring_generator.latent_dim, device=device)),
+                       "ring_generator(z)", shape=(4000, 2))
+again = mode_coverage(points, ring_means(), RING_STD)
+modes = check_in_range("modes captured by ring_generator (4000 new samples)", again["modes_captured"], 7, 8)
+quality = check_in_range("high-quality fraction of ring_generator (4000 new samples)", again["high_quality"], 0.20, 1.0)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## 6. A DCGAN for digits
+#
+# Radford et al. (2016) gave rules that made convolutional GANs train: no pooling (strided
+# convolutions in $D$, **transposed** convolutions in $G$), **batch norm** in both (not on
+# $G$'s output nor $D$'s input), **ReLU** in $G$ with a **tanh** output, **LeakyReLU** (0.2)
+# in $D$, Adam with lr $2 \cdot 10^{-4}$ and $\beta_1 = 0.5$.
+#
+# Write `DCGANGenerator(latent_dim=32)` with a `latent_dim` attribute, mapping $z$ (B, latent_dim)
+# to images (B, 1, 8, 8) in $[-1, 1]$ (e.g. $1\times1 \to 2\times2 \to 4\times4 \to 8\times8$
+# with `nn.ConvTranspose2d`), and `DCGANDiscriminator()` mapping (B, 1, 8, 8) to logits (B,).
+# Both must be buildable with no arguments.
+
+# %% nbgrader={"grade": false, "grade_id": "dcgan", "locked": false, "schema_version": 3, "solution": true, "task": false}
+class DCGANGenerator(nn.Module):
+    """z (B, latent_dim) -> images (B, 1, 8, 8) in [-1, 1]: transposed convs, batch norm, ReLU, tanh."""
+
+    def __init__(self, latent_dim: int = 32, width: int = 32):
+        super().__init__()
+        self.latent_dim = latent_dim
+        ### BEGIN SOLUTION
+        self.net = nn.Sequential(
+            nn.ConvTranspose2d(latent_dim, 2 * width, 2, 1, 0, bias=False),  # 1x1 -> 2x2
+            nn.BatchNorm2d(2 * width),
+            nn.ReLU(),
+            nn.ConvTranspose2d(2 * width, width, 4, 2, 1, bias=False),  # 2x2 -> 4x4
+            nn.BatchNorm2d(width),
+            nn.ReLU(),
+            nn.ConvTranspose2d(width, 1, 4, 2, 1),  # 4x4 -> 8x8
+            nn.Tanh(),
+        )
+        ### END SOLUTION
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        ### BEGIN SOLUTION
+        return self.net(z.reshape(len(z), self.latent_dim, 1, 1))
+        ### END SOLUTION
+
+
+class DCGANDiscriminator(nn.Module):
+    """images (B, 1, 8, 8) -> logits (B,): strided convs, batch norm, LeakyReLU(0.2)."""
+
+    def __init__(self, width: int = 32):
+        super().__init__()
+        ### BEGIN SOLUTION
+        self.net = nn.Sequential(
+            nn.Conv2d(1, width, 4, 2, 1),  # 8x8 -> 4x4
+            nn.LeakyReLU(0.2),
+            nn.Conv2d(width, 2 * width, 4, 2, 1, bias=False),  # 4x4 -> 2x2
+            nn.BatchNorm2d(2 * width),
+            nn.LeakyReLU(0.2),
+            nn.Conv2d(2 * width, 1, 2, 1, 0),  # 2x2 -> 1x1
+        )
+        ### END SOLUTION
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        ### BEGIN SOLUTION
+        return self.net(x).flatten()
+        ### END SOLUTION
+
+
+# %% [markdown]
+# You should see the shapes `(5, 1, 8, 8)` and `(5,)`, and pixel values inside $[-1, 1]$.
+
+# %%
+g, d = DCGANGenerator().to(device), DCGANDiscriminator().to(device)
+with torch.no_grad():
+    fake = g(torch.randn(5, g.latent_dim, device=device))
+print(tuple(fake.shape), tuple(d(fake).shape), f"pixels in [{float(fake.min()):.2f}, {float(fake.max()):.2f}]")
+
+# %% nbgrader={"grade": true, "grade_id": "test_dcgan_architecture", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+"""DCGANGenerator / DCGANDiscriminator: built with no arguments, shapes, tanh range, and the DCGAN layers."""
+from course_utils.checks import as_tensor, check_true
+
+torch.manual_seed(41)
+gen, disc = DCGANGenerator().to(device), DCGANDiscriminator().to(device)
+check_true(isinstance(gen, nn.Module) and isinstance(disc, nn.Module), "the DCGAN classes must be nn.Modules.")
+latent = gen.latent_dim
+check_true(type(latent) is int and latent > 0, f"DCGANGenerator().latent_dim must be a positive int, got {latent!r}.")
+images = as_tensor(gen(torch.randn(6, latent, device=device)), "DCGANGenerator()(z)", shape=(6, 1, 8, 8))
+check_true(bool(images.abs().max() <= 1.0), "DCGANGenerator outputs must lie in [-1, 1]: end with a tanh.")
+logits = as_tensor(disc(torch.rand(6, 1, 8, 8, device=device) * 2 - 1), "DCGANDiscriminator()(x)", shape=(6,),
+                   hint="return one logit per image: flatten the (B, 1, 1, 1) output.")
+### BEGIN HIDDEN TESTS
+kinds = {type(m) for m in gen.modules()}
+for needed in (nn.ConvTranspose2d, nn.BatchNorm2d, nn.ReLU, nn.Tanh):
+    check_true(needed in kinds, f"DCGANGenerator has no {needed.__name__} layer; the DCGAN rules ask for one.")
+check_true(nn.LeakyReLU in {type(m) for m in disc.modules()}, "DCGANDiscriminator has no LeakyReLU layer.")
+check_true(nn.Conv2d in {type(m) for m in disc.modules()}, "DCGANDiscriminator has no Conv2d layer.")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ### Training on digits
+#
+# The digits (values scaled to $[-1, 1]$ to match the tanh) are sampled with replacement.
+# We train for DCGAN_STEPS generator steps with $k = 1$ and score the samples with the course's
+# digit classifier (`course_utils.digit_score`, a small CNN trained on the digits train split):
+# the fraction of samples it reads as one clear digit (max probability above 0.9), the number
+# of digit classes among them (mode collapse lowers it) and an Inception-like score
+# $\exp \mathbb{E}_x \mathrm{KL}(p(y|x) \,\|\, p(y))$ (10 at best). Real test digits give the
+# reference.
+
+# %%
+DCGAN_STEPS = 600
+digits = load_digits("unit").train_images.to(device) * 2 - 1
+data_generator = torch.Generator().manual_seed(0)
+
+
+def sample_digits(n: int) -> torch.Tensor:
+    return digits[torch.randint(len(digits), (n,), generator=data_generator).to(device)]
+
+
+torch.manual_seed(0)
+dcgan_generator, dcgan_discriminator = DCGANGenerator().to(device), DCGANDiscriminator().to(device)
+dcgan_history = train_gan(dcgan_generator, dcgan_discriminator, sample_digits, n_steps=DCGAN_STEPS, lr=2e-3)
+plot_curves({"discriminator": dcgan_history["d_loss"], "generator": dcgan_history["g_loss"]},
+            xlabel="generator step")
+plt.show()
+
+# %% [markdown]
+# You should see samples that look like digits, most of them confidently classified, of
+# (nearly) every class.
+
+# %%
+torch.manual_seed(1)
+with torch.no_grad():
+    dcgan_samples = dcgan_generator(torch.randn(500, dcgan_generator.latent_dim, device=device)).cpu()
+dcgan_score, real_score = digit_sample_score(dcgan_samples, value_range=(-1, 1)), reference_digit_score()
+image_grid(dcgan_samples[:32], nrow=16, title="DCGAN samples")
+plt.show()
+for name, s in [("DCGAN samples", dcgan_score), ("real test digits", real_score)]:
+    print(f"{name:17s} confident {100 * s['confident_fraction']:.0f}%, {s['classes_covered']} classes,"
+          f" inception score {s['inception_score']:.2f}")
+
+# %% nbgrader={"grade": true, "grade_id": "test_dcgan_samples", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
+"""The `dcgan_generator` trained above: at least 30% of 500 samples read as a clear digit, of at least 8 classes."""
+from course_utils.checks import as_tensor, check_in_range
+from course_utils.digit_score import digit_sample_score
+
+torch.manual_seed(51)
+with torch.no_grad():
+    images = as_tensor(dcgan_generator(torch.randn(500, dcgan_generator.latent_dim, device=device)),
+                       "dcgan_generator(z)", shape=(500, 1, 8, 8))
+score = digit_sample_score(images, value_range=(-1, 1))
+confident = check_in_range("fraction of DCGAN samples classified with confidence > 0.9",
+                           score["confident_fraction"], 0.3, 1.0,
+                           hint="train with train_gan as in the cell above; the solution reaches about 55%.")
+### BEGIN HIDDEN TESTS
+classes = check_in_range("digit classes among confident DCGAN samples", score["classes_covered"], 8, 10,
+                         hint="fewer classes means mode collapse.")
+inception = check_in_range("inception-like score of DCGAN samples", score["inception_score"], 4.0, 10.0)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ### Measured on your implementation
+#
+# The next cell saves the ring and digit numbers for the course benchmark (`course bench`),
+# next to their baselines.
+
+# %%
+from course_utils.metrics import write_metrics
+
+write_metrics("a4_gans", [
+    (f"ring, non-saturating, {RING_STEPS} steps: modes captured (of 8)", ring_scores["non-saturating"]["modes_captured"],
+     "perfect sampler 8"),
+    (f"ring, non-saturating, {RING_STEPS} steps: high-quality fraction", ring_scores["non-saturating"]["high_quality"],
+     "perfect sampler 0.989"),
+    (f"ring, minimax, {RING_STEPS} steps: modes captured (of 8)", ring_scores["minimax"]["modes_captured"],
+     "perfect sampler 8"),
+    (f"ring, minimax, {RING_STEPS} steps: high-quality fraction", ring_scores["minimax"]["high_quality"],
+     "perfect sampler 0.989"),
+    (f"DCGAN digits, {DCGAN_STEPS} steps: confident fraction (p > 0.9)", dcgan_score["confident_fraction"],
+     f"real test digits {real_score['confident_fraction']:.3f}"),
+    (f"DCGAN digits, {DCGAN_STEPS} steps: classes covered", dcgan_score["classes_covered"],
+     f"real test digits {real_score['classes_covered']}"),
+    (f"DCGAN digits, {DCGAN_STEPS} steps: inception-like score", dcgan_score["inception_score"],
+     f"real test digits {real_score['inception_score']:.2f}"),
+])
+
+# %% [markdown]
+# ## What to take away
+#
+# * Compute GAN losses from logits with softplus: $\log D = -\operatorname{softplus}(-\ell)$,
+#   $\log(1 - D) = -\operatorname{softplus}(\ell)$.
+# * The minimax generator loss saturates where the generator is bad; the non-saturating loss
+#   has the same fixed point and a strong gradient there.
+# * For a fixed generator the best discriminator is $p_\text{data} / (p_\text{data} + p_g)$,
+#   and the generator then minimises a Jensen-Shannon divergence.
+# * Algorithm 1 alternates $k$ discriminator steps with one generator step, on detached fakes.
+# * Sample quality and mode coverage are measured, not eyeballed: high-quality fraction and
+#   modes captured on toy mixtures, a classifier's confidence and class coverage on digits.
+#
+# **References.** Goodfellow et al., *Generative Adversarial Nets* (2014);
+# Radford, Metz, Chintala, *Unsupervised Representation Learning with Deep Convolutional GANs* (2016);
+# Salimans et al., *Improved Techniques for Training GANs* (2016);
+# Srivastava et al., *VEEGAN* (2017) for the ring-of-Gaussians mode-coverage metrics.

@@ -1,0 +1,150 @@
+"""The lecture 4 widgets: built from plugged-in functions, carry the course CSS classes, every
+control redraws the figure, and errors in a plugged-in function are shown to the user."""
+
+import io
+
+import matplotlib
+import matplotlib.pyplot as plt
+import pytest
+import torch
+from torch.nn import functional as F
+
+from course_utils.data import ring_means
+from course_utils.metrics import mode_coverage
+from course_utils.widgets_gans import OneDimensionalGAN, gan_1d_stepper, generator_loss_explorer, ring_snapshots
+
+matplotlib.use("Agg")
+
+
+def d_loss(real, fake):
+    return F.softplus(-real).mean() + F.softplus(fake).mean()
+
+
+LOSSES = {
+    "minimax": lambda logits: -F.softplus(logits).mean(),
+    "non-saturating": lambda logits: F.softplus(-logits).mean(),
+}
+
+
+def d_star(p, q):
+    return p / (p + q)
+
+
+def _walk(widget):
+    yield widget
+    for child in getattr(widget, "children", ()):
+        yield from _walk(child)
+
+
+def control(container, description: str):
+    found = [w for w in _walk(container) if getattr(w, "description", None) == description]
+    assert len(found) == 1, f"expected one control described {description!r}, found {len(found)}"
+    return found[0]
+
+
+def with_class(container, css_class: str):
+    return [w for w in _walk(container) if css_class in w._dom_classes]
+
+
+def status(container) -> str:
+    (line,) = with_class(container, "course-widget-status")
+    return line.value
+
+
+def figure_png() -> bytes:
+    numbers = plt.get_fignums()
+    assert len(numbers) == 1, f"expected exactly one open figure, found {len(numbers)}"
+    buffer = io.BytesIO()
+    plt.figure(numbers[0]).savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+@pytest.fixture(autouse=True)
+def _no_open_figures():
+    plt.close("all")
+    yield
+    plt.close("all")
+
+
+def _snapshots():
+    g = torch.Generator().manual_seed(0)
+    means = ring_means()
+    good = [means[torch.randint(8, (200,), generator=g)] + s * torch.randn(200, 2, generator=g) for s in (0.5, 0.02)]
+    collapsed = [means[torch.zeros(200, dtype=torch.long)] + s * torch.randn(200, 2, generator=g) for s in (0.5, 0.02)]
+    return {"non-saturating": good, "minimax": collapsed}
+
+
+def build(name):
+    if name == "loss":
+        return generator_loss_explorer(LOSSES)
+    if name == "stepper":
+        return gan_1d_stepper(d_loss, LOSSES, d_star)
+    return ring_snapshots(_snapshots(), [0, 100], ring_means(), 0.02, coverage=mode_coverage)
+
+
+@pytest.mark.parametrize("name,css", [("loss", "gan-loss-explorer"), ("stepper", "gan-1d-stepper"),
+                                      ("ring", "ring-snapshots")])
+def test_every_demo_carries_the_course_classes(name, css):
+    box = build(name)
+    assert "course-widget" in box._dom_classes and css in box._dom_classes
+    assert len(with_class(box, "course-widget-figure")) == 1
+    assert status(box) and "Error" not in status(box)
+
+
+@pytest.mark.parametrize("name,description,value", [
+    ("loss", "D(G(z))", 0.6),
+    ("loss", "gradient scale", "log"),
+    ("stepper", "generator loss", "non-saturating"),
+    ("stepper", "k (D steps per G step)", 3),
+    ("stepper", "step", None),
+    ("ring", "run", "minimax"),
+    ("ring", "generator step", 0),
+])
+def test_every_control_redraws_the_figure(name, description, value):
+    box = build(name)
+    before = figure_png()
+    widget = control(box, description)
+    if value is None:
+        widget.click()
+    else:
+        widget.value = value
+    after = figure_png()
+    assert after != before, f"{name}: changing {description!r} left the figure unchanged"
+
+
+def test_stepper_iterations_per_click_and_reset():
+    box = gan_1d_stepper(d_loss, LOSSES, d_star, loss="non-saturating")
+    control(box, "iterations per click").value = 30
+    control(box, "step").click()
+    assert status(box).startswith("step 30:"), status(box)
+    stepped = figure_png()
+    control(box, "reset").click()
+    assert status(box).startswith("step 0:"), status(box)
+    assert figure_png() != stepped
+
+
+def test_loss_explorer_reports_the_saturating_gradient():
+    box = generator_loss_explorer(LOSSES, d_fake=0.001)
+    text = status(box)
+    minimax = float(text.split("minimax: loss ")[1].split("d/dlogit ")[1].split()[0])
+    nonsat = float(text.split("non-saturating: loss ")[1].split("d/dlogit ")[1].split()[0])
+    assert abs(minimax) < 2e-3 and nonsat == pytest.approx(-0.999, abs=1e-3), text
+
+
+def test_one_dimensional_gan_moves_towards_the_data_with_the_nonsaturating_loss():
+    gan = OneDimensionalGAN(d_loss, LOSSES["non-saturating"])
+    for _ in range(300):
+        gan.step(k=1)
+    mean, std = gan.generator_stats()
+    assert abs(mean - gan.data_mean) < 0.5, (mean, std)
+
+
+def test_a_failing_loss_is_shown_to_the_user():
+    def broken(logits):
+        raise RuntimeError("my loss exploded")
+
+    box = generator_loss_explorer({"broken": broken})
+    assert "my loss exploded" in status(box)
+    assert plt.get_fignums() == []
+    with pytest.raises(ValueError, match="unknown generator loss"):
+        gan_1d_stepper(d_loss, LOSSES, d_star, loss="wasserstein")
