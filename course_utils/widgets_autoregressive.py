@@ -13,17 +13,16 @@ its drawing state in `.demo` (`figure`, `redraws`, `error`) for tests.
 
 from __future__ import annotations
 
-import html
-import traceback
 from typing import Callable, Sequence
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
-from IPython.display import clear_output
 from matplotlib.colors import ListedColormap
 from matplotlib.patches import Patch, Rectangle
+
+from .widgets_common import Demo
 
 MaskedConvFactory = Callable[..., torch.nn.Module]
 """(mask_type, in_channels, out_channels, kernel_size, padding=...) -> a masked conv module."""
@@ -35,54 +34,6 @@ FUTURE, BLIND, SEEN, LEAK, TARGET = range(5)
 _COLOURS = ["#f2f2f2", "#f4a259", "#3c6e9f", "#c0392b", "#2ecc71"]
 _LABELS = ["later pixel, not seen", "earlier pixel, not seen (blind spot)", "earlier pixel, seen",
            "pixel at/after target, seen (leak!)", "target pixel"]
-
-
-class _Demo:
-    """Controls, an Output with the current figure and a status line, redrawn on every change."""
-
-    def __init__(
-        self, css_class: str, controls: Sequence[widgets.Widget], draw: Callable[[plt.Figure], str],
-        figsize=(8.0, 3.6), width_ratios=(1, 1),
-    ):
-        self.draw, self.figsize, self.width_ratios = draw, figsize, width_ratios
-        self.figure: plt.Figure | None = None
-        self.error: Exception | None = None
-        self.redraws = 0
-        self.output = widgets.Output()
-        self.output.add_class("course-widget-figure")  # the browser tests' convention
-        self.status = widgets.HTML()
-        self.status.add_class(f"{css_class}-status")
-        self.status.add_class("course-widget-status")
-        for control in controls:
-            control.observe(self.redraw, names="value")
-        self.widget = widgets.VBox([widgets.HBox(list(controls)), self.output, self.status])
-        self.widget.add_class(css_class)
-        self.widget.add_class("course-widget")
-        self.widget.demo = self
-        self.redraw()
-
-    def redraw(self, change=None) -> None:
-        with self.output:
-            clear_output(wait=True)
-            if self.figure is not None:
-                plt.close(self.figure)
-            self.figure = fig = plt.figure(figsize=self.figsize)
-            fig.subplots(1, len(self.width_ratios),
-                         gridspec_kw={"width_ratios": self.width_ratios})
-            try:
-                message = self.draw(fig)
-            except Exception as error:  # a plugged-in function failed: say so
-                plt.close(fig)
-                self.figure, self.error = None, error
-                self.status.value = (f"<span style='color:#b00'><b>{type(error).__name__}</b>: "
-                                     f"{html.escape(str(error))}</span>")
-                traceback.print_exc()
-                return
-            fig.tight_layout()
-            self.error = None
-            self.redraws += 1
-            self.status.value = html.escape(message)
-            plt.show()
 
 
 def _style() -> dict:
@@ -180,7 +131,7 @@ def receptive_field_explorer(
         return message
 
     controls = [row_slider, col_slider, layer_slider, kernel_box, first_box]
-    demo = _Demo("receptive-field-explorer", controls, draw, figsize=(10.0, 3.8),
+    demo = Demo("receptive-field-explorer", controls, draw, figsize=(10.0, 3.8),
                  width_ratios=(1.6, 1))
     return demo.widget
 
@@ -255,6 +206,6 @@ def sampling_stepper(
         right.set_ylabel("p(next pixel = 1 | drawn pixels)")
         return message
 
-    demo = _Demo("sampling-stepper", [step_slider, seed_slider], draw, figsize=(10.0, 3.0),
+    demo = Demo("sampling-stepper", [step_slider, seed_slider], draw, figsize=(10.0, 3.0),
                  width_ratios=(2.2, 1))
     return demo.widget

@@ -10,18 +10,16 @@ under the figure. Every container carries the CSS class `course-widget` plus its
 
 from __future__ import annotations
 
-import html
 import math
-import traceback
 from collections.abc import Callable, Mapping, Sequence
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
-from IPython.display import clear_output
 
 from .plotting import scatter_samples
+from .widgets_common import Demo
 
 GeneratorLoss = Callable[[torch.Tensor], torch.Tensor]
 """logits_fake (B,) -> scalar loss the generator minimises."""
@@ -41,55 +39,6 @@ def _numpy(value, what: str, shape: tuple[int, ...] | None = None) -> np.ndarray
     if shape is not None and array.shape != shape:
         raise ValueError(f"{what} returned shape {array.shape}, expected {shape}")
     return array
-
-
-class _Demo:
-    """Controls (and buttons), an Output holding the current figure and a status line, in one VBox.
-
-    draw(fig) fills a fresh figure split into ncols axes and returns the status text.
-    """
-
-    def __init__(
-        self,
-        css_class: str,
-        controls: Sequence[widgets.Widget],
-        draw: Callable[[plt.Figure], str],
-        ncols: int = 2,
-        figsize=(8.0, 3.4),
-    ):
-        self.draw, self.ncols, self.figsize = draw, ncols, figsize
-        self.figure: plt.Figure | None = None
-        self.output = widgets.Output()
-        self.output.add_class(f"{css_class}-figure")
-        self.output.add_class("course-widget-figure")
-        self.status = widgets.HTML()
-        self.status.add_class(f"{css_class}-status")
-        self.status.add_class("course-widget-status")
-        for control in controls:
-            if isinstance(control, widgets.ValueWidget):
-                control.observe(self.redraw, names="value")
-        self.widget = widgets.VBox([widgets.HBox(list(controls)), self.output, self.status])
-        self.widget.add_class(css_class)
-        self.widget.add_class("course-widget")
-
-    def redraw(self, change=None) -> None:
-        with self.output:
-            clear_output(wait=True)
-            if self.figure is not None:
-                plt.close(self.figure)
-            self.figure = fig = plt.figure(figsize=self.figsize, layout="constrained")
-            fig.subplots(1, self.ncols)
-            try:
-                message = self.draw(fig)
-            except Exception as error:  # noqa: BLE001 - any failure of plugged-in code is shown
-                plt.close(fig)
-                self.figure = None
-                self.status.value = (f"<span style='color:#b00'><b>{type(error).__name__}</b>: "
-                                     f"{html.escape(str(error))}</span>")
-                traceback.print_exc()
-                return
-            self.status.value = html.escape(message)
-            plt.show()
 
 
 def loss_curves(
@@ -164,9 +113,7 @@ def generator_loss_explorer(
         left.set_title(f"at D(G(z)) = {d:.3f}", fontsize="medium")
         return " | ".join(parts)
 
-    demo = _Demo("gan-loss-explorer", [d_slider, scale], draw)
-    demo.redraw()
-    return demo.widget
+    return Demo("gan-loss-explorer", [d_slider, scale], draw).widget
 
 
 def _normal_pdf(x: torch.Tensor, mean: float, std: float) -> torch.Tensor:
@@ -309,11 +256,8 @@ def gan_1d_stepper(
         try:
             for _ in range(per_click.value):
                 state["gan"].step(k_slider.value)
-        except Exception as error:  # noqa: BLE001 - shown in the status line by redraw
-            demo.status.value = (
-                f"<span style='color:#b00'><b>{type(error).__name__}</b>: "
-                f"{html.escape(str(error))}</span>"
-            )
+        except Exception as error:  # noqa: BLE001 - a plugged-in loss failed: say so
+            demo.show_error(error)
             return
         demo.redraw()
 
@@ -322,7 +266,7 @@ def gan_1d_stepper(
         demo.redraw()
 
     restart()
-    demo = _Demo("gan-1d-stepper", [loss_box, k_slider, per_click, step_button, reset_button], draw)
+    demo = Demo("gan-1d-stepper", [loss_box, k_slider, per_click, step_button, reset_button], draw)
     # the loss and k restart the run (registered before the redraw the demo does on any change)
     loss_box.observe(restart, names="value")
     k_slider.observe(restart, names="value")
@@ -332,7 +276,6 @@ def gan_1d_stepper(
         control.observe(demo.redraw, names="value")
     step_button.on_click(on_step)
     reset_button.on_click(on_reset)
-    demo.redraw()
     return demo.widget
 
 
@@ -388,6 +331,4 @@ def ring_snapshots(snapshots: Mapping[str, Sequence], steps: Sequence[int], mean
             right.legend(fontsize="small")
         return message
 
-    demo = _Demo("ring-snapshots", [run_box, step_slider], draw, figsize=(8.0, 3.6))
-    demo.redraw()
-    return demo.widget
+    return Demo("ring-snapshots", [run_box, step_slider], draw, figsize=(8.0, 3.6)).widget

@@ -40,6 +40,26 @@ def test_report_shows_medians_budgets_and_throughput():
     assert "| 2.0 s | <= 5.0 s | pass |" in report
 
 
+def test_exact_nll_is_set_next_to_the_vae_bounds():
+    def row(notebook, quantity, value):
+        return {"notebook": notebook, "quantity": quantity, "value": value, "baseline": "-"}
+
+    metrics = [
+        row("a1_autoregressive", "test NLL (nats)", 18.55),
+        row("a1_autoregressive", "independent Bernoulli test NLL (nats)", 25.22),
+        row("a1_autoregressive", "Bernoulli mixture (10) test NLL (nats)", 20.15),
+        row("a2_vae", "test negative ELBO (nats)", 18.93),
+        row("a2_vae", "test KL(q(z|x) || p(z)) (nats)", 5.74),
+        row("a2_vae", "test negative IWAE bound, k=100 (nats)", 18.17),
+    ]
+    report = render([], metrics, None, "cpu", 1)
+    comparison = report.split("## Exact likelihood against bounds")[1]
+    assert "| a1 PixelCNN, exact NLL | 18.55 |" in comparison
+    assert "| a2 VAE, test negative IWAE bound, k=100 (upper bound on its NLL) | 18.17 |" in comparison
+    assert "KL" not in comparison
+    assert "## Exact likelihood" not in render([], metrics[3:], None, "cpu", 1)
+
+
 @pytest.mark.slow
 def test_bench_runs_a_notebook_and_collects_its_metrics(tmp_path):
     out = bench(

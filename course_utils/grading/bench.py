@@ -122,6 +122,33 @@ def _mark(ok: bool) -> str:
     return "pass" if ok else "**FAIL**"
 
 
+def likelihood_comparison(metrics: list[dict]) -> list[str]:
+    """Table lines: a1's exact test NLL next to a2's bounds and a1's baselines (same test set)."""
+    a1 = {m["quantity"]: m["value"] for m in metrics if m["notebook"] == "a1_autoregressive"}
+    a2 = [
+        m
+        for m in metrics
+        if m["notebook"] == "a2_vae" and ("ELBO" in m["quantity"] or "IWAE" in m["quantity"])
+    ]
+    if "test NLL (nats)" not in a1 or not a2:
+        return []
+    rows = [
+        ("a1 independent Bernoulli, exact NLL", a1["independent Bernoulli test NLL (nats)"]),
+        ("a1 Bernoulli mixture (10), exact NLL", a1["Bernoulli mixture (10) test NLL (nats)"]),
+        ("a1 PixelCNN, exact NLL", a1["test NLL (nats)"]),
+        *[(f"a2 VAE, {m['quantity'].replace(' (nats)', '')} (upper bound on its NLL)", m["value"])
+          for m in a2],
+    ]
+    lines = [
+        "",
+        "## Exact likelihood against bounds (nats per test image, same 360 test digits)",
+        "",
+        "| model and number | nats |",
+        "|---|---|",
+    ]
+    return lines + [f"| {name} | {value:.2f} |" for name, value in rows]
+
+
 def render(
     timings: list[Timing], metrics: list[dict], throughput: dict | None, device: str, repeat: int
 ) -> str:
@@ -152,6 +179,7 @@ def render(
     ]
     for m in metrics:
         lines.append(f"| {m['notebook']} | {m['quantity']} | {m['value']:.4g} | {m['baseline']} |")
+    lines += likelihood_comparison(metrics)
     if throughput:
         t = throughput
         lines += [
