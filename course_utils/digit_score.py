@@ -178,7 +178,7 @@ def score_from_probabilities(probs: torch.Tensor) -> dict:
         "mean_max_prob": float(top.mean()),
         "classes_covered": int((counts >= max(1, math.ceil(MIN_CLASS_FRACTION * len(probs)))).sum()),
         "inception_score": float(kl.mean().exp()),
-        "n": int(len(probs)),
+        "n": len(probs),
     }
 
 

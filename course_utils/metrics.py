@@ -26,7 +26,7 @@ def mode_coverage(
     good = torch.isfinite(dist) & (dist <= n_std * std)
     return {
         "modes_captured": int(torch.unique(nearest[good]).numel()),
-        "n_modes": int(len(means)),
+        "n_modes": len(means),
         "high_quality": float(good.float().mean()) if len(samples) else 0.0,
     }
 

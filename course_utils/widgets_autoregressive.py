@@ -13,7 +13,7 @@ its drawing state in `.demo` (`figure`, `redraws`, `error`) for tests.
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
@@ -32,8 +32,13 @@ SamplePixel = Callable[[torch.nn.Module, torch.Tensor, int, int], torch.Tensor]
 # categories of the receptive-field map, in drawing order
 FUTURE, BLIND, SEEN, LEAK, TARGET = range(5)
 _COLOURS = ["#f2f2f2", "#f4a259", "#3c6e9f", "#c0392b", "#2ecc71"]
-_LABELS = ["later pixel, not seen", "earlier pixel, not seen (blind spot)", "earlier pixel, seen",
-           "pixel at/after target, seen (leak!)", "target pixel"]
+_LABELS = [
+    "later pixel, not seen",
+    "earlier pixel, not seen (blind spot)",
+    "earlier pixel, seen",
+    "pixel at/after target, seen (leak!)",
+    "target pixel",
+]
 
 
 def _style() -> dict:
@@ -41,8 +46,14 @@ def _style() -> dict:
 
 
 def receptive_field(
-    make_conv: MaskedConvFactory, n_layers: int, kernel_size: int, height: int, width: int,
-    row: int, col: int, first_type: str = "A",
+    make_conv: MaskedConvFactory,
+    n_layers: int,
+    kernel_size: int,
+    height: int,
+    width: int,
+    row: int,
+    col: int,
+    first_type: str = "A",
 ) -> np.ndarray:
     """Which input pixels reach the output at (row, col) through a stack of masked convolutions.
 
@@ -50,8 +61,10 @@ def receptive_field(
     "B" after), with padding kernel_size // 2 and positive weights (so no path cancels).
     Returns an int array (height, width) of the categories FUTURE, BLIND, SEEN, LEAK, TARGET.
     """
-    layers = [make_conv(first_type if i == 0 else "B", 1, 1, kernel_size, padding=kernel_size // 2)
-              for i in range(n_layers)]
+    layers = [
+        make_conv(first_type if i == 0 else "B", 1, 1, kernel_size, padding=kernel_size // 2)
+        for i in range(n_layers)
+    ]
     with torch.no_grad():
         for layer in layers:
             for parameter in layer.parameters():
@@ -61,8 +74,10 @@ def receptive_field(
     for layer in layers:
         out = layer(out)
     if tuple(out.shape) != (1, 1, height, width):
-        raise ValueError(f"the stack maps (1, 1, {height}, {width}) to {tuple(out.shape)}; "
-                         "make_conv must keep the image size with padding=kernel_size // 2")
+        raise ValueError(
+            f"the stack maps (1, 1, {height}, {width}) to {tuple(out.shape)}; "
+            "make_conv must keep the image size with padding=kernel_size // 2"
+        )
     (grad,) = torch.autograd.grad(out[0, 0, row, col], x)
     seen = grad[0, 0].abs().numpy() > 0
     order = np.arange(height * width).reshape(height, width)
@@ -73,8 +88,13 @@ def receptive_field(
 
 
 def receptive_field_explorer(
-    make_conv: MaskedConvFactory, height: int = 10, width: int = 10, row: int = 6, col: int = 5,
-    n_layers: int = 3, kernel_size: int = 3,
+    make_conv: MaskedConvFactory,
+    height: int = 10,
+    width: int = 10,
+    row: int = 6,
+    col: int = 5,
+    n_layers: int = 3,
+    kernel_size: int = 3,
 ) -> widgets.VBox:
     """Pick an output pixel, the depth and kernel of a masked-conv stack and the first mask type.
 
@@ -83,16 +103,30 @@ def receptive_field_explorer(
     Right: how many of the earlier pixels are seen as layers are added (the blind spot stays).
     Returns the container (class "receptive-field-explorer").
     """
-    row_slider = widgets.IntSlider(value=row, min=0, max=height - 1, description="row",
-                                   continuous_update=False, style=_style())
-    col_slider = widgets.IntSlider(value=col, min=0, max=width - 1, description="column",
-                                   continuous_update=False, style=_style())
-    layer_slider = widgets.IntSlider(value=n_layers, min=1, max=8, description="layers",
-                                     continuous_update=False, style=_style())
-    kernel_box = widgets.Dropdown(options=[3, 5, 7], value=kernel_size, description="kernel",
-                                  style=_style(), layout=widgets.Layout(width="130px"))
-    first_box = widgets.ToggleButtons(options=["A", "B"], value="A", description="first mask",
-                                      style=_style())
+    row_slider = widgets.IntSlider(
+        value=row, min=0, max=height - 1, description="row", continuous_update=False, style=_style()
+    )
+    col_slider = widgets.IntSlider(
+        value=col,
+        min=0,
+        max=width - 1,
+        description="column",
+        continuous_update=False,
+        style=_style(),
+    )
+    layer_slider = widgets.IntSlider(
+        value=n_layers, min=1, max=8, description="layers", continuous_update=False, style=_style()
+    )
+    kernel_box = widgets.Dropdown(
+        options=[3, 5, 7],
+        value=kernel_size,
+        description="kernel",
+        style=_style(),
+        layout=widgets.Layout(width="130px"),
+    )
+    first_box = widgets.ToggleButtons(
+        options=["A", "B"], value="A", description="first mask", style=_style()
+    )
     cmap = ListedColormap(_COLOURS)
 
     def draw(fig: plt.Figure) -> str:
@@ -106,11 +140,16 @@ def receptive_field_explorer(
         left.tick_params(labelsize=6)
         left.set_xlabel("column")
         left.set_ylabel("row")
-        left.set_title(f"{n} layer(s), {k}x{k}, first type {first}: output ({r}, {c})",
-                       fontsize="medium")
+        left.set_title(
+            f"{n} layer(s), {k}x{k}, first type {first}: output ({r}, {c})", fontsize="medium"
+        )
         present = sorted(set(np.unique(kinds).tolist()))
-        left.legend(handles=[Patch(color=_COLOURS[i], label=_LABELS[i]) for i in present],
-                    fontsize="x-small", loc="upper left", bbox_to_anchor=(1.0, 1.0))
+        left.legend(
+            handles=[Patch(color=_COLOURS[i], label=_LABELS[i]) for i in present],
+            fontsize="x-small",
+            loc="upper left",
+            bbox_to_anchor=(1.0, 1.0),
+        )
         depths = np.arange(1, 9)
         earlier = max(r * width + c, 1)
         fractions = [
@@ -131,13 +170,18 @@ def receptive_field_explorer(
         return message
 
     controls = [row_slider, col_slider, layer_slider, kernel_box, first_box]
-    demo = Demo("receptive-field-explorer", controls, draw, figsize=(10.0, 3.8),
-                 width_ratios=(1.6, 1))
+    demo = Demo(
+        "receptive-field-explorer", controls, draw, figsize=(10.0, 3.8), width_ratios=(1.6, 1)
+    )
     return demo.widget
 
 
 def sampling_stepper(
-    model: torch.nn.Module, sample_pixel: SamplePixel, height: int = 8, width: int = 8, n: int = 8,
+    model: torch.nn.Module,
+    sample_pixel: SamplePixel,
+    height: int = 8,
+    width: int = 8,
+    n: int = 8,
     seed: int = 0,
 ) -> widgets.VBox:
     """Step through pixel-by-pixel sampling of n images from an autoregressive model.
@@ -149,10 +193,17 @@ def sampling_stepper(
     Right: p(next pixel = 1 | pixels drawn so far) for each image.
     Returns the container (class "sampling-stepper").
     """
-    step_slider = widgets.IntSlider(value=0, min=0, max=height * width, description="pixels drawn",
-                                    continuous_update=True, style=_style())
-    seed_slider = widgets.IntSlider(value=seed, min=0, max=99, description="seed",
-                                    continuous_update=False, style=_style())
+    step_slider = widgets.IntSlider(
+        value=0,
+        min=0,
+        max=height * width,
+        description="pixels drawn",
+        continuous_update=True,
+        style=_style(),
+    )
+    seed_slider = widgets.IntSlider(
+        value=seed, min=0, max=99, description="seed", continuous_update=False, style=_style()
+    )
     cache: dict[int, list[torch.Tensor]] = {}
     device = next(iter(model.parameters()), torch.empty(0)).device
 
@@ -166,8 +217,10 @@ def sampling_stepper(
                 for i in range(height * width):
                     x = sample_pixel(model, x.clone(), *divmod(i, width))
                     if tuple(x.shape) != (n, 1, height, width):
-                        raise ValueError(f"sample_pixel returned shape {tuple(x.shape)},"
-                                         f" expected {(n, 1, height, width)}")
+                        raise ValueError(
+                            f"sample_pixel returned shape {tuple(x.shape)},"
+                            f" expected {(n, 1, height, width)}"
+                        )
                     trail.append(x.detach().clone())
             cache.clear()
             cache[s] = trail
@@ -181,7 +234,7 @@ def sampling_stepper(
         shown = torch.where(drawn, x, torch.full_like(x, 0.5)).cpu().numpy()[:, 0]
         canvas = np.full((height + 2, n * (width + 1) + 1), np.nan)
         for i, image in enumerate(shown):
-            canvas[1:height + 1, 1 + i * (width + 1):1 + i * (width + 1) + width] = image
+            canvas[1 : height + 1, 1 + i * (width + 1) : 1 + i * (width + 1) + width] = image
         left.imshow(canvas, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
         left.set_axis_off()
         if t < height * width:
@@ -196,16 +249,23 @@ def sampling_stepper(
             right.set_title(f"next pixel: ({r}, {c})", fontsize="medium")
             message = f"step {t}: drawing pixel ({r}, {c}); mean p(1) = {probs.mean():.3f}"
         else:
-            right.text(0.5, 0.5, "all pixels drawn", ha="center", va="center",
-                       transform=right.transAxes)
+            right.text(
+                0.5, 0.5, "all pixels drawn", ha="center", va="center", transform=right.transAxes
+            )
             message = f"step {t}: all {height * width} pixels drawn"
-        left.set_title(f"{n} samples after {t} of {height * width} pixels (grey: not drawn)",
-                       fontsize="medium")
+        left.set_title(
+            f"{n} samples after {t} of {height * width} pixels (grey: not drawn)", fontsize="medium"
+        )
         right.set_ylim(0, 1)
         right.set_xlabel("sample")
         right.set_ylabel("p(next pixel = 1 | drawn pixels)")
         return message
 
-    demo = Demo("sampling-stepper", [step_slider, seed_slider], draw, figsize=(10.0, 3.0),
-                 width_ratios=(2.2, 1))
+    demo = Demo(
+        "sampling-stepper",
+        [step_slider, seed_slider],
+        draw,
+        figsize=(10.0, 3.0),
+        width_ratios=(2.2, 1),
+    )
     return demo.widget

@@ -76,9 +76,7 @@ class Demo:
             if self.figure is not None:
                 plt.close(self.figure)
             self.figure = fig = plt.figure(figsize=self.figsize, layout="constrained")
-            fig.subplots(
-                1, len(self.width_ratios), gridspec_kw={"width_ratios": self.width_ratios}
-            )
+            fig.subplots(1, len(self.width_ratios), gridspec_kw={"width_ratios": self.width_ratios})
             try:
                 message = self.draw(fig)
             except Exception as error:  # noqa: BLE001 - any failure of plugged-in code is shown

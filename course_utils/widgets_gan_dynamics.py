@@ -17,8 +17,8 @@ import numpy as np
 import torch
 
 from .plotting import contours, trajectories
-from .widgets_common import Demo
 from .plotting import vector_field as plot_vector_field
+from .widgets_common import Demo
 
 GDAMethod = Callable[[float, float, float, int], torch.Tensor]
 """(x0, y0, eta, steps) -> trajectory (steps + 1, 2) on V(x, y) = x y."""

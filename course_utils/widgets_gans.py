@@ -128,9 +128,18 @@ class OneDimensionalGAN:
     discriminator between two Gaussians exactly. Both players use plain SGD.
     """
 
-    def __init__(self, discriminator_loss: DiscriminatorLoss, generator_loss: GeneratorLoss,
-                 data_mean: float = 2.0, data_std: float = 0.5, g_start=(1.0, -1.0),
-                 d_lr: float = 0.05, g_lr: float = 0.05, batch_size: int = 256, seed: int = 0):
+    def __init__(
+        self,
+        discriminator_loss: DiscriminatorLoss,
+        generator_loss: GeneratorLoss,
+        data_mean: float = 2.0,
+        data_std: float = 0.5,
+        g_start=(1.0, -1.0),
+        d_lr: float = 0.05,
+        g_lr: float = 0.05,
+        batch_size: int = 256,
+        seed: int = 0,
+    ):
         self.discriminator_loss, self.generator_loss = discriminator_loss, generator_loss
         self.data_mean, self.data_std = data_mean, data_std
         self.d_lr, self.g_lr, self.batch_size = d_lr, g_lr, batch_size
@@ -208,8 +217,14 @@ def gan_1d_stepper(
     loss_box = widgets.Dropdown(
         options=names, value=loss, description="generator loss", style=_STYLE
     )
-    k_slider = widgets.IntSlider(value=k, min=1, max=10, description="k (D steps per G step)",
-                                 continuous_update=False, style=_STYLE)
+    k_slider = widgets.IntSlider(
+        value=k,
+        min=1,
+        max=10,
+        description="k (D steps per G step)",
+        continuous_update=False,
+        style=_STYLE,
+    )
     per_click = widgets.IntSlider(
         value=steps_per_click,
         min=1,
@@ -279,8 +294,13 @@ def gan_1d_stepper(
     return demo.widget
 
 
-def ring_snapshots(snapshots: Mapping[str, Sequence], steps: Sequence[int], means, std: float,
-                   coverage: Callable | None = None) -> widgets.VBox:
+def ring_snapshots(
+    snapshots: Mapping[str, Sequence],
+    steps: Sequence[int],
+    means,
+    std: float,
+    coverage: Callable | None = None,
+) -> widgets.VBox:
     """Samples of generators saved during training on a ring, one run per generator loss.
 
     snapshots: name -> list of sample tensors (N, 2), one per entry of steps (the generator step

@@ -7,7 +7,7 @@ import pytest
 
 matplotlib.use("Agg")
 
-from course_utils.grading.course import Course  # noqa: E402
+from course_utils.grading.course import Course
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -15,3 +15,13 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="session")
 def course() -> Course:
     return Course(ROOT)
+
+
+@pytest.fixture(autouse=True)
+def _no_open_figures():
+    """Every test starts and ends with no matplotlib figure open (the widget tests count them)."""
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+    yield
+    plt.close("all")

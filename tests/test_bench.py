@@ -55,7 +55,9 @@ def test_exact_nll_is_set_next_to_the_vae_bounds():
     report = render([], metrics, None, "cpu", 1)
     comparison = report.split("## Exact likelihood against bounds")[1]
     assert "| a1 PixelCNN, exact NLL | 18.55 |" in comparison
-    assert "| a2 VAE, test negative IWAE bound, k=100 (upper bound on its NLL) | 18.17 |" in comparison
+    assert (
+        "| a2 VAE, test negative IWAE bound, k=100 (upper bound on its NLL) | 18.17 |" in comparison
+    )
     assert "KL" not in comparison
     assert "## Exact likelihood" not in render([], metrics[3:], None, "cpu", 1)
 

@@ -4,13 +4,19 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import pytest  # noqa: E402
-import torch  # noqa: E402
-import torch.nn as nn  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
 
-from course_utils.widgets_autoregressive import (  # noqa: E402
-    BLIND, LEAK, SEEN, TARGET, receptive_field, receptive_field_explorer, sampling_stepper,
+from course_utils.widgets_autoregressive import (
+    BLIND,
+    LEAK,
+    SEEN,
+    TARGET,
+    receptive_field,
+    receptive_field_explorer,
+    sampling_stepper,
 )
 
 

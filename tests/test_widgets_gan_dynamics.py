@@ -1,15 +1,20 @@
 """The lecture 5 widgets: built from plugged-in functions, every control redraws the figure,
 errors in a plugged-in function are shown to the user, and unknown methods are refused."""
 
-import io
 import math
 
 import matplotlib
 import matplotlib.pyplot as plt
 import pytest
 import torch
+from widget_helpers import control, figure_png, status
 
-from course_utils.widgets_gan_dynamics import CONTINUOUS, dirac_gan_explorer, gda_explorer, gda_trajectory
+from course_utils.widgets_gan_dynamics import (
+    CONTINUOUS,
+    dirac_gan_explorer,
+    gda_explorer,
+    gda_trajectory,
+)
 
 matplotlib.use("Agg")
 
@@ -63,43 +68,8 @@ def dirac_simulate(theta0, psi0, eta, steps, gamma=0.0) -> torch.Tensor:
     return torch.stack(states)
 
 
-# Helpers: find controls as a browser test would (by description), snapshot the figure.
-def _walk(widget):
-    yield widget
-    for child in getattr(widget, "children", ()):
-        yield from _walk(child)
-
-
-def control(container, description: str):
-    found = [w for w in _walk(container) if getattr(w, "description", None) == description]
-    assert len(found) == 1, f"expected one control described {description!r}, found {len(found)}"
-    return found[0]
-
-
-def status(container, css_class: str) -> str:
-    found = [w for w in _walk(container) if f"{css_class}-status" in w._dom_classes]
-    assert len(found) == 1, f"expected one status line with class {css_class}-status"
-    return found[0].value
-
-
-def figure_png() -> bytes:
-    """The PNG of the one figure the demo keeps open (it closes the previous one)."""
-    numbers = plt.get_fignums()
-    assert len(numbers) == 1, f"expected exactly one open figure, found {len(numbers)}"
-    buffer = io.BytesIO()
-    plt.figure(numbers[0]).savefig(buffer, format="png")
-    return buffer.getvalue()
-
-
 def titles() -> list[str]:
     return [ax.get_title() for ax in plt.gcf().axes]
-
-
-@pytest.fixture(autouse=True)
-def _no_open_figures():
-    plt.close("all")
-    yield
-    plt.close("all")
 
 
 def test_gda_explorer_is_marked_and_has_described_controls():

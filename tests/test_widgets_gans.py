@@ -1,17 +1,21 @@
 """The lecture 4 widgets: built from plugged-in functions, carry the course CSS classes, every
 control redraws the figure, and errors in a plugged-in function are shown to the user."""
 
-import io
-
 import matplotlib
 import matplotlib.pyplot as plt
 import pytest
 import torch
 from torch.nn import functional as F
+from widget_helpers import control, figure_png, status, with_class
 
 from course_utils.data import ring_means
 from course_utils.metrics import mode_coverage
-from course_utils.widgets_gans import OneDimensionalGAN, gan_1d_stepper, generator_loss_explorer, ring_snapshots
+from course_utils.widgets_gans import (
+    OneDimensionalGAN,
+    gan_1d_stepper,
+    generator_loss_explorer,
+    ring_snapshots,
+)
 
 matplotlib.use("Agg")
 
@@ -30,47 +34,17 @@ def d_star(p, q):
     return p / (p + q)
 
 
-def _walk(widget):
-    yield widget
-    for child in getattr(widget, "children", ()):
-        yield from _walk(child)
-
-
-def control(container, description: str):
-    found = [w for w in _walk(container) if getattr(w, "description", None) == description]
-    assert len(found) == 1, f"expected one control described {description!r}, found {len(found)}"
-    return found[0]
-
-
-def with_class(container, css_class: str):
-    return [w for w in _walk(container) if css_class in w._dom_classes]
-
-
-def status(container) -> str:
-    (line,) = with_class(container, "course-widget-status")
-    return line.value
-
-
-def figure_png() -> bytes:
-    numbers = plt.get_fignums()
-    assert len(numbers) == 1, f"expected exactly one open figure, found {len(numbers)}"
-    buffer = io.BytesIO()
-    plt.figure(numbers[0]).savefig(buffer, format="png")
-    return buffer.getvalue()
-
-
-@pytest.fixture(autouse=True)
-def _no_open_figures():
-    plt.close("all")
-    yield
-    plt.close("all")
-
-
 def _snapshots():
     g = torch.Generator().manual_seed(0)
     means = ring_means()
-    good = [means[torch.randint(8, (200,), generator=g)] + s * torch.randn(200, 2, generator=g) for s in (0.5, 0.02)]
-    collapsed = [means[torch.zeros(200, dtype=torch.long)] + s * torch.randn(200, 2, generator=g) for s in (0.5, 0.02)]
+    good = [
+        means[torch.randint(8, (200,), generator=g)] + s * torch.randn(200, 2, generator=g)
+        for s in (0.5, 0.02)
+    ]
+    collapsed = [
+        means[torch.zeros(200, dtype=torch.long)] + s * torch.randn(200, 2, generator=g)
+        for s in (0.5, 0.02)
+    ]
     return {"non-saturating": good, "minimax": collapsed}
 
 
@@ -82,8 +56,10 @@ def build(name):
     return ring_snapshots(_snapshots(), [0, 100], ring_means(), 0.02, coverage=mode_coverage)
 
 
-@pytest.mark.parametrize("name,css", [("loss", "gan-loss-explorer"), ("stepper", "gan-1d-stepper"),
-                                      ("ring", "ring-snapshots")])
+@pytest.mark.parametrize(
+    "name,css",
+    [("loss", "gan-loss-explorer"), ("stepper", "gan-1d-stepper"), ("ring", "ring-snapshots")],
+)
 def test_every_demo_carries_the_course_classes(name, css):
     box = build(name)
     assert "course-widget" in box._dom_classes and css in box._dom_classes
@@ -91,15 +67,18 @@ def test_every_demo_carries_the_course_classes(name, css):
     assert status(box) and "Error" not in status(box)
 
 
-@pytest.mark.parametrize("name,description,value", [
-    ("loss", "D(G(z))", 0.6),
-    ("loss", "gradient scale", "log"),
-    ("stepper", "generator loss", "non-saturating"),
-    ("stepper", "k (D steps per G step)", 3),
-    ("stepper", "step", None),
-    ("ring", "run", "minimax"),
-    ("ring", "generator step", 0),
-])
+@pytest.mark.parametrize(
+    "name,description,value",
+    [
+        ("loss", "D(G(z))", 0.6),
+        ("loss", "gradient scale", "log"),
+        ("stepper", "generator loss", "non-saturating"),
+        ("stepper", "k (D steps per G step)", 3),
+        ("stepper", "step", None),
+        ("ring", "run", "minimax"),
+        ("ring", "generator step", 0),
+    ],
+)
 def test_every_control_redraws_the_figure(name, description, value):
     box = build(name)
     before = figure_png()

@@ -1,15 +1,19 @@
 """The lecture 2 widgets: every control redraws the figure, plugged-in functions are used, and a
 sampler without a reparameterized gradient is reported to the user."""
 
-import io
 import math
 
 import matplotlib
-import matplotlib.pyplot as plt
 import pytest
 import torch
+from widget_helpers import control, figure_png, status
 
-from course_utils.widgets_vae import elbo_terms_explorer, gradient_estimates, latent_explorer, reparam_explorer
+from course_utils.widgets_vae import (
+    elbo_terms_explorer,
+    gradient_estimates,
+    latent_explorer,
+    reparam_explorer,
+)
 
 matplotlib.use("Agg")
 
@@ -28,7 +32,9 @@ def decode(z):
 
 def encode(x):
     flat = x.flatten(1)
-    return torch.stack([flat[:, :32].mean(1), flat[:, 32:].mean(1)], dim=1), torch.full((len(x), 2), -1.0)
+    return torch.stack([flat[:, :32].mean(1), flat[:, 32:].mean(1)], dim=1), torch.full(
+        (len(x), 2), -1.0
+    )
 
 
 def log_likelihood(logits, x):
@@ -46,54 +52,27 @@ def iwae(x, k):
 IMAGES = (torch.rand(5, 1, 8, 8, generator=torch.Generator().manual_seed(0)) < 0.5).float()
 
 
-def _walk(widget):
-    yield widget
-    for child in getattr(widget, "children", ()):
-        yield from _walk(child)
-
-
-def control(container, description: str):
-    found = [w for w in _walk(container) if getattr(w, "description", None) == description]
-    assert len(found) == 1, f"expected one control described {description!r}, found {len(found)}"
-    return found[0]
-
-
-def status(container, css_class: str) -> str:
-    found = [w for w in _walk(container) if f"{css_class}-status" in w._dom_classes]
-    assert len(found) == 1
-    return found[0].value
-
-
-def figure_png() -> bytes:
-    numbers = plt.get_fignums()
-    assert len(numbers) == 1, f"expected exactly one open figure, found {len(numbers)}"
-    buffer = io.BytesIO()
-    plt.figure(numbers[0]).savefig(buffer, format="png")
-    return buffer.getvalue()
-
-
-@pytest.fixture(autouse=True)
-def _no_open_figures():
-    plt.close("all")
-    yield
-    plt.close("all")
-
-
 def make(kind):
     if kind == "reparam":
         return reparam_explorer(rsample, n=500), "reparam-explorer"
     if kind == "latent":
         codes = torch.randn(50, 2, generator=torch.Generator().manual_seed(1))
         return latent_explorer(decode, codes, labels=torch.arange(50) % 10), "latent-explorer"
-    return elbo_terms_explorer(encode, decode, log_likelihood, kl, IMAGES, iwae=iwae), "elbo-terms-explorer"
+    return elbo_terms_explorer(
+        encode, decode, log_likelihood, kl, IMAGES, iwae=iwae
+    ), "elbo-terms-explorer"
 
 
 @pytest.mark.parametrize(
     "kind,description,value",
     [
-        ("reparam", "μ", 1.5), ("reparam", "σ", 2.0), ("reparam", "samples", 3000),
-        ("latent", "$z_1$", 2.0), ("latent", "$z_2$", -1.5),
-        ("elbo", "image", 3), ("elbo", "samples", 50),
+        ("reparam", "μ", 1.5),
+        ("reparam", "σ", 2.0),
+        ("reparam", "samples", 3000),
+        ("latent", "$z_1$", 2.0),
+        ("latent", "$z_2$", -1.5),
+        ("elbo", "image", 3),
+        ("elbo", "samples", 50),
     ],
 )
 def test_every_control_redraws_the_figure(kind, description, value):
@@ -102,12 +81,14 @@ def test_every_control_redraws_the_figure(kind, description, value):
     before = figure_png()
     control(box, description).value = value
     after = figure_png()
-    assert after != before, f"setting {description!r} of the {kind} demo to {value!r} left the figure unchanged"
+    assert after != before, (
+        f"setting {description!r} of the {kind} demo to {value!r} left the figure unchanged"
+    )
     assert "Error" not in status(box, css), status(box, css)
 
 
 def test_gradient_estimates_are_unbiased_and_the_reparameterized_one_is_less_noisy():
-    f = lambda z: (z - 2.0) ** 2  # noqa: E731 - d/dmu E[f] = 2 (mu - 2)
+    f = lambda z: (z - 2.0) ** 2
     _, reparam, score = gradient_estimates(rsample, f, mu=0.5, sigma=1.0, n=20000)
     assert reparam.mean() == pytest.approx(-3.0, abs=0.05)
     assert score.mean() == pytest.approx(-3.0, abs=0.3)
@@ -115,7 +96,9 @@ def test_gradient_estimates_are_unbiased_and_the_reparameterized_one_is_less_noi
 
 
 def test_a_sampler_without_gradient_is_reported():
-    box = reparam_explorer(lambda mu, logvar: torch.normal(mu.detach(), (0.5 * logvar).exp()), n=200)
+    box = reparam_explorer(
+        lambda mu, logvar: torch.normal(mu.detach(), (0.5 * logvar).exp()), n=200
+    )
     message = status(box, "reparam-explorer")
     assert "ValueError" in message and "reparameterized" in message, message
 

@@ -1,13 +1,12 @@
 """The lecture 3 widgets: built from plugged-in functions, every control redraws the figure,
 the straight-through gradient is the one autograd computes, and errors are shown to the user."""
 
-import io
-
 import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import torch
+from widget_helpers import control, figure_png, status
 
 from course_utils.widgets_vqvae import (
     DEFAULT_CODEBOOK,
@@ -38,39 +37,6 @@ def perplexity(indices: torch.Tensor, num_codes: int) -> float:
     p = torch.bincount(indices.reshape(-1), minlength=num_codes).double()
     p = p[p > 0] / p.sum()
     return float(torch.exp(-(p * p.log()).sum()))
-
-
-def _walk(widget):
-    yield widget
-    for child in getattr(widget, "children", ()):
-        yield from _walk(child)
-
-
-def control(container, description: str):
-    found = [w for w in _walk(container) if getattr(w, "description", None) == description]
-    assert len(found) == 1, f"expected one control described {description!r}, found {len(found)}"
-    return found[0]
-
-
-def status(container, css_class: str) -> str:
-    found = [w for w in _walk(container) if f"{css_class}-status" in w._dom_classes]
-    assert len(found) == 1, f"expected one status line with class {css_class}-status"
-    return found[0].value
-
-
-def figure_png() -> bytes:
-    numbers = plt.get_fignums()
-    assert len(numbers) == 1, f"expected exactly one open figure, found {len(numbers)}"
-    buffer = io.BytesIO()
-    plt.figure(numbers[0]).savefig(buffer, format="png")
-    return buffer.getvalue()
-
-
-@pytest.fixture(autouse=True)
-def _no_open_figures():
-    plt.close("all")
-    yield
-    plt.close("all")
 
 
 USAGE = {
@@ -147,6 +113,7 @@ def test_a_failing_quantize_is_shown_to_the_user_and_a_wrong_shape_is_named():
     assert "RuntimeError" in message and "my lookup exploded" in message, message
     assert plt.get_fignums() == []
     plt.close("all")
+
     def wrong_shape(z, book):
         return torch.zeros(len(z), 1).long(), book[:1].expand(len(z), 2)
 

@@ -136,8 +136,10 @@ def likelihood_comparison(metrics: list[dict]) -> list[str]:
         ("a1 independent Bernoulli, exact NLL", a1["independent Bernoulli test NLL (nats)"]),
         ("a1 Bernoulli mixture (10), exact NLL", a1["Bernoulli mixture (10) test NLL (nats)"]),
         ("a1 PixelCNN, exact NLL", a1["test NLL (nats)"]),
-        *[(f"a2 VAE, {m['quantity'].replace(' (nats)', '')} (upper bound on its NLL)", m["value"])
-          for m in a2],
+        *[
+            (f"a2 VAE, {m['quantity'].replace(' (nats)', '')} (upper bound on its NLL)", m["value"])
+            for m in a2
+        ],
     ]
     lines = [
         "",

@@ -17,7 +17,7 @@ class Course:
     root: Path
 
     @classmethod
-    def find(cls, start: str | Path | None = None) -> "Course":
+    def find(cls, start: str | Path | None = None) -> Course:
         """The course whose root holds nbgrader_config.py, searching upwards from `start`."""
         here = Path(start or Path.cwd()).resolve()
         for folder in (here, *here.parents):
