@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from course_utils.grading.bench import Timing, bench, render
@@ -71,3 +72,7 @@ def test_bench_runs_a_notebook_and_collects_its_metrics(tmp_path):
     assert "| a5_gan_dynamics | solution | cpu |" in text
     assert "sqrt(1 + eta^2) = 1.0198" in text
     assert not list((ROOT / "solutions" / "a5_gan_dynamics").glob("*_metrics.json"))
+    kept = ROOT / "grading" / "bench" / "cpu"
+    assert "sqrt(1 + eta^2)" in (kept / "a5_gan_dynamics_metrics.json").read_text()
+    executed = nbformat.read(kept / "a5_gan_dynamics.ipynb", as_version=4)
+    assert any(cell.get("outputs") for cell in executed.cells)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -68,11 +69,14 @@ class Run(NamedTuple):
     metrics: list
 
 
-def execute(path: Path, timeout: int = 600, device: str | None = None) -> Run:
+def execute(
+    path: Path, timeout: int = 600, device: str | None = None, keep: Path | None = None
+) -> Run:
     """Run a notebook top to bottom in a fresh python3 kernel, in a scratch copy of its folder.
 
     Files the notebook writes (such as <name>_metrics.json from course_utils.metrics.write_metrics)
     stay out of the repository; the metrics are returned. device sets COURSE_DEVICE for the kernel.
+    With `keep`, the executed notebook and its metrics JSON are saved side by side in that folder.
     """
     nb = nbformat.read(path, as_version=4)
     with tempfile.TemporaryDirectory(prefix="course-run-") as scratch:
@@ -87,9 +91,11 @@ def execute(path: Path, timeout: int = 600, device: str | None = None) -> Run:
             first_line = str(error).strip().splitlines()[-1][:300]
             raise NotebookFailed(f"{path.name}: {first_line}") from None
         seconds = time.perf_counter() - start
-        metrics = [
-            row
-            for f in sorted(Path(scratch).glob("*_metrics.json"))
-            for row in json.loads(f.read_text())
-        ]
+        metric_files = sorted(Path(scratch).glob("*_metrics.json"))
+        metrics = [row for f in metric_files for row in json.loads(f.read_text())]
+        if keep is not None:
+            keep.mkdir(parents=True, exist_ok=True)
+            nbformat.write(nb, keep / path.name)
+            for f in metric_files:
+                shutil.copy2(f, keep / f.name)
     return Run(nb, seconds, metrics)
