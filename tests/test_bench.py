@@ -29,6 +29,7 @@ def test_report_shows_medians_budgets_and_throughput():
         "plain_seconds": 4.0,
         "workers1": 120.0,
         "workers2": 80.0,
+        "runs": {1: [120.0, 118.0, 125.0], 2: [80.0, 79.0, 90.0]},
         "ratio": 0.67,
         "overhead": 2.0,
         "identical": True,
@@ -38,6 +39,7 @@ def test_report_shows_medians_budgets_and_throughput():
     assert "| l9_slow | lecture | cpu | 70.0 | 70.0-70.0 | 1 | 60 | **FAIL** |" in report
     assert "| a9_fast | test NLL (nats) | 18.5 | mixture 20.4 |" in report
     assert "| 0.67 | <= 0.6 | **FAIL** |" in report
+    assert "| `--workers 2`, median of 3 (min-max) | 80.0 s (79.0-90.0 s) |" in report
     assert "| 2.0 s | <= 5.0 s | pass |" in report
 
 
