@@ -43,6 +43,33 @@ def test_report_shows_medians_budgets_and_throughput():
     assert "| 2.0 s | <= 5.0 s | pass |" in report
 
 
+def test_a_failed_run_is_reported_and_the_others_still_count(monkeypatch, tmp_path):
+    from course_utils.grading import bench as bench_module
+    from course_utils.grading.notebooks import NotebookFailed, Run
+
+    calls = []
+
+    def fake_execute(path, timeout, device, keep):
+        calls.append(path.stem)
+        if path.stem == "l5_gan_dynamics" and calls.count("l5_gan_dynamics") == 2:
+            raise NotebookFailed("l5_gan_dynamics.ipynb: CellTimeoutError")
+        return Run(None, 2.0 if path.stem.startswith("l5") else 1.0, [])
+
+    monkeypatch.setattr(bench_module, "execute", fake_execute)
+    timings, _ = bench_module.time_notebooks(
+        Course(ROOT), "cpu", 3, ["l5_gan_dynamics", "a5_gan_dynamics"], tmp_path
+    )
+    l5, a5 = timings
+    assert l5.seconds == [2.0, 2.0] and l5.failures == ["l5_gan_dynamics.ipynb: CellTimeoutError"]
+    assert a5.seconds == [1.0, 1.0, 1.0] and not a5.failures
+    report = render(
+        [*timings, Timing("l9_hung", "lecture", "cpu", [], ["hung"])], [], None, "cpu", 3
+    )
+    assert "| l5_gan_dynamics | lecture | cpu | 2.0 | 2.0-2.0 | 2 | 60 | pass |" in report
+    assert "- l5_gan_dynamics: l5_gan_dynamics.ipynb: CellTimeoutError" in report
+    assert "| l9_hung | lecture | cpu | failed | - | 0 | 60 | **FAIL** |" in report
+
+
 def test_exact_nll_is_set_next_to_the_vae_bounds():
     def row(notebook, quantity, value):
         return {"notebook": notebook, "quantity": quantity, "value": value, "baseline": "-"}

@@ -11,7 +11,7 @@ import platform
 import statistics
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -20,13 +20,14 @@ import torch
 
 from .course import Course
 from .grade import Settings, grade
-from .notebooks import execute
+from .notebooks import NotebookFailed, execute
 from .samples import write_submission
 
 BUDGET_SECONDS = {("solution", "cpu"): 120, ("lecture", "cpu"): 60, ("solution", "cuda"): 30}
 GRADING_RATIO_BUDGET = 0.6
 OVERHEAD_BUDGET = 5.0
 GRADING_SAMPLE = "a5_gan_dynamics"
+CELL_TIMEOUT = 300  # seconds per cell: a hung kernel fails that run instead of the benchmark
 
 
 @dataclass
@@ -37,6 +38,7 @@ class Timing:
     kind: str
     device: str
     seconds: list[float]
+    failures: list[str] = field(default_factory=list)
 
     @property
     def median(self) -> float:
@@ -72,17 +74,24 @@ def time_notebooks(
     for path, kind in targets:
         if only and path.stem not in only:
             continue
-        seconds = []
+        timing = Timing(path.stem, kind, device, [])
         for attempt in range(repeat):
-            run = execute(path, device=device, keep=keep if attempt == 0 else None)
-            seconds.append(run.seconds)
-            if attempt == 0:
+            try:
+                run = execute(
+                    path, timeout=CELL_TIMEOUT, device=device, keep=None if timing.seconds else keep
+                )
+            except NotebookFailed as error:  # one failed run must not lose the whole report
+                timing.failures.append(str(error))
+                print(f"  {path.stem:<22} {device} run {attempt + 1}/{repeat}: FAILED {error}")
+                continue
+            if not timing.seconds:
                 metrics += run.metrics
+            timing.seconds.append(run.seconds)
             print(
                 f"  {path.stem:<22} {device} run {attempt + 1}/{repeat}: {run.seconds:.1f} s",
                 flush=True,
             )
-        timings.append(Timing(path.stem, kind, device, seconds))
+        timings.append(timing)
     return timings, metrics
 
 
@@ -184,11 +193,19 @@ def render(
     ]
     for t in timings:
         budget = BUDGET_SECONDS.get((t.kind, t.device))
+        if not t.seconds:
+            lines.append(
+                f"| {t.name} | {t.kind} | {t.device} | failed | - | 0 | {budget} | **FAIL** |"
+            )
+            continue
         within = _mark(t.median <= budget) if budget else "-"
         lines.append(
             f"| {t.name} | {t.kind} | {t.device} | {t.median:.1f} | {min(t.seconds):.1f}-{max(t.seconds):.1f} "
             f"| {len(t.seconds)} | {budget or '-'} | {within} |"
         )
+    failures = [f"- {t.name}: {message}" for t in timings for message in t.failures]
+    if failures:
+        lines += ["", "Failed runs (not in the medians):", "", *failures]
     lines += [
         "",
         "## Quality (recorded by each notebook, next to its baseline)",
