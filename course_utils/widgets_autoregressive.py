@@ -22,7 +22,7 @@ import torch
 from matplotlib.colors import ListedColormap
 from matplotlib.patches import Patch, Rectangle
 
-from .widgets_common import Demo
+from .widgets_common import STYLE, Demo, slider
 
 MaskedConvFactory = Callable[..., torch.nn.Module]
 """(mask_type, in_channels, out_channels, kernel_size, padding=...) -> a masked conv module."""
@@ -39,10 +39,6 @@ _LABELS = [
     "pixel at/after target, seen (leak!)",
     "target pixel",
 ]
-
-
-def _style() -> dict:
-    return {"description_width": "initial"}
 
 
 def receptive_field(
@@ -103,29 +99,18 @@ def receptive_field_explorer(
     Right: how many of the earlier pixels are seen as layers are added (the blind spot stays).
     Returns the container (class "receptive-field-explorer").
     """
-    row_slider = widgets.IntSlider(
-        value=row, min=0, max=height - 1, description="row", continuous_update=False, style=_style()
-    )
-    col_slider = widgets.IntSlider(
-        value=col,
-        min=0,
-        max=width - 1,
-        description="column",
-        continuous_update=False,
-        style=_style(),
-    )
-    layer_slider = widgets.IntSlider(
-        value=n_layers, min=1, max=8, description="layers", continuous_update=False, style=_style()
-    )
+    row_slider = slider("row", row, 0, height - 1)
+    col_slider = slider("column", col, 0, width - 1)
+    layer_slider = slider("layers", n_layers, 1, 8)
     kernel_box = widgets.Dropdown(
         options=[3, 5, 7],
         value=kernel_size,
         description="kernel",
-        style=_style(),
+        style=STYLE,
         layout=widgets.Layout(width="130px"),
     )
     first_box = widgets.ToggleButtons(
-        options=["A", "B"], value="A", description="first mask", style=_style()
+        options=["A", "B"], value="A", description="first mask", style=STYLE
     )
     cmap = ListedColormap(_COLOURS)
 
@@ -193,17 +178,8 @@ def sampling_stepper(
     Right: p(next pixel = 1 | pixels drawn so far) for each image.
     Returns the container (class "sampling-stepper").
     """
-    step_slider = widgets.IntSlider(
-        value=0,
-        min=0,
-        max=height * width,
-        description="pixels drawn",
-        continuous_update=True,
-        style=_style(),
-    )
-    seed_slider = widgets.IntSlider(
-        value=seed, min=0, max=99, description="seed", continuous_update=False, style=_style()
-    )
+    step_slider = slider("pixels drawn", 0, 0, height * width, continuous_update=True)
+    seed_slider = slider("seed", seed, 0, 99)
     cache: dict[int, list[torch.Tensor]] = {}
     device = next(iter(model.parameters()), torch.empty(0)).device
 

@@ -19,6 +19,21 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 from IPython.display import clear_output
 
+STYLE = {"description_width": "initial"}
+"""Control style: the whole description is shown, however long."""
+
+
+def slider(description: str, value, low, high, step=None, **options) -> widgets.ValueWidget:
+    """A slider from `low` to `high` whose value changes when the mouse is released: an
+    IntSlider when low, high and step are ints, else a FloatSlider. `options` go to the widget
+    (e.g. continuous_update=True, readout_format=".3f")."""
+    integer = all(isinstance(v, int) for v in (low, high, 1 if step is None else step))
+    kind = widgets.IntSlider if integer else widgets.FloatSlider
+    if step is not None:
+        options["step"] = step
+    options = {"continuous_update": False, "style": STYLE, **options}
+    return kind(value=value, min=low, max=high, description=description, **options)
+
 
 class Demo:
     """Controls, an Output holding the current figure, and a status line, in one VBox.

@@ -18,7 +18,7 @@ import torch
 
 from .plotting import contours, trajectories
 from .plotting import vector_field as plot_vector_field
-from .widgets_common import Demo
+from .widgets_common import Demo, slider
 
 GDAMethod = Callable[[float, float, float, int], torch.Tensor]
 """(x0, y0, eta, steps) -> trajectory (steps + 1, 2) on V(x, y) = x y."""
@@ -84,10 +84,6 @@ def gda_trajectory(
     return as_path(value, f"{method}({x0}, {y0}, eta={eta}, steps={steps})", steps + 1)
 
 
-def _slider_style() -> dict:
-    return {"description_width": "initial"}
-
-
 def gda_explorer(
     methods: Mapping[str, GDAMethod],
     flow: Flow,
@@ -112,23 +108,8 @@ def gda_explorer(
     if method not in options:
         raise ValueError(f"unknown method {method!r}; expected one of {options}")
     method_box = widgets.Dropdown(options=options, value=method, description="method")
-    eta_slider = widgets.FloatSlider(
-        value=eta,
-        min=0.01,
-        max=0.6,
-        step=0.01,
-        description="step size η",
-        continuous_update=False,
-        style=_slider_style(),
-    )
-    steps_slider = widgets.IntSlider(
-        value=steps,
-        min=1,
-        max=200,
-        description="steps",
-        continuous_update=False,
-        style=_slider_style(),
-    )
+    eta_slider = slider("step size η", eta, 0.01, 0.6, 0.01)
+    steps_slider = slider("steps", steps, 1, 200)
 
     def draw(fig: plt.Figure) -> str:
         name, h, n = method_box.value, eta_slider.value, steps_slider.value
@@ -173,33 +154,9 @@ def dirac_gan_explorer(
     panel: the distance to the equilibrium (0, 0) per step (log scale).
     Returns the container (class "dirac-gan-explorer").
     """
-    gamma_slider = widgets.FloatSlider(
-        value=gamma,
-        min=0.0,
-        max=2.0,
-        step=0.05,
-        description="gradient penalty γ",
-        continuous_update=False,
-        style=_slider_style(),
-    )
-    eta_slider = widgets.FloatSlider(
-        value=eta,
-        min=0.01,
-        max=1.0,
-        step=0.01,
-        description="step size η",
-        continuous_update=False,
-        style=_slider_style(),
-    )
-    steps_slider = widgets.IntSlider(
-        value=steps,
-        min=10,
-        max=1000,
-        step=10,
-        description="steps",
-        continuous_update=False,
-        style=_slider_style(),
-    )
+    gamma_slider = slider("gradient penalty γ", gamma, 0.0, 2.0, 0.05)
+    eta_slider = slider("step size η", eta, 0.01, 1.0, 0.01)
+    steps_slider = slider("steps", steps, 10, 1000, 10)
 
     def draw(fig: plt.Figure) -> str:
         g, h, n = gamma_slider.value, eta_slider.value, steps_slider.value

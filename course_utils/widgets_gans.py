@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from .plotting import scatter_samples
-from .widgets_common import Demo
+from .widgets_common import STYLE, Demo, slider
 
 GeneratorLoss = Callable[[torch.Tensor], torch.Tensor]
 """logits_fake (B,) -> scalar loss the generator minimises."""
@@ -27,8 +27,6 @@ DiscriminatorLoss = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 """(logits_real, logits_fake) -> scalar loss the discriminator minimises."""
 OptimalD = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 """(p_data, p_model) -> D*(x), elementwise."""
-
-_STYLE = {"description_width": "initial"}
 
 
 def _numpy(value, what: str, shape: tuple[int, ...] | None = None) -> np.ndarray:
@@ -75,18 +73,9 @@ def generator_loss_explorer(
     """
     if not losses:
         raise ValueError("losses must name at least one generator loss")
-    d_slider = widgets.FloatSlider(
-        value=d_fake,
-        min=0.001,
-        max=0.999,
-        step=0.001,
-        readout_format=".3f",
-        description="D(G(z))",
-        continuous_update=False,
-        style=_STYLE,
-    )
+    d_slider = slider("D(G(z))", d_fake, 0.001, 0.999, 0.001, readout_format=".3f")
     scale = widgets.Dropdown(
-        options=["linear", "log"], value="linear", description="gradient scale", style=_STYLE
+        options=["linear", "log"], value="linear", description="gradient scale", style=STYLE
     )
     grid = np.linspace(0.001, 0.999, 300)
 
@@ -215,24 +204,10 @@ def gan_1d_stepper(
     if loss not in names:
         raise ValueError(f"unknown generator loss {loss!r}; expected one of {names}")
     loss_box = widgets.Dropdown(
-        options=names, value=loss, description="generator loss", style=_STYLE
+        options=names, value=loss, description="generator loss", style=STYLE
     )
-    k_slider = widgets.IntSlider(
-        value=k,
-        min=1,
-        max=10,
-        description="k (D steps per G step)",
-        continuous_update=False,
-        style=_STYLE,
-    )
-    per_click = widgets.IntSlider(
-        value=steps_per_click,
-        min=1,
-        max=100,
-        description="iterations per click",
-        continuous_update=False,
-        style=_STYLE,
-    )
+    k_slider = slider("k (D steps per G step)", k, 1, 10)
+    per_click = slider("iterations per click", steps_per_click, 1, 100)
     per_click.add_class("course-widget-noredraw")  # it only sets how far the next click goes
     step_button = widgets.Button(description="step", button_style="primary")
     reset_button = widgets.Button(description="reset")
@@ -315,13 +290,13 @@ def ring_snapshots(
         if len(snapshots[name]) != len(steps):
             count = len(snapshots[name])
             raise ValueError(f"run {name!r} has {count} snapshots for {len(steps)} steps")
-    run_box = widgets.Dropdown(options=names, value=names[0], description="run", style=_STYLE)
+    run_box = widgets.Dropdown(options=names, value=names[0], description="run", style=STYLE)
     step_slider = widgets.SelectionSlider(
         options=list(steps),
         value=steps[-1],
         description="generator step",
         continuous_update=False,
-        style=_STYLE,
+        style=STYLE,
     )
 
     def draw(fig: plt.Figure) -> str:

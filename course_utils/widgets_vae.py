@@ -18,7 +18,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from .widgets_common import Demo
+from .widgets_common import Demo, slider
 
 Sampler = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 """(mu, logvar) -> z of the same shape, differentiable in mu (the reparameterized sample)."""
@@ -28,10 +28,6 @@ Encoder = Callable[[torch.Tensor], tuple]
 """x (N, 1, H, W) -> (mu, logvar), each (N, L)."""
 Term = Callable[..., torch.Tensor]
 """A per-example term, returning (N,)."""
-
-
-def _style() -> dict:
-    return {"description_width": "initial"}
 
 
 def _numpy(value, what: str, shape: tuple[int, ...] | None = None) -> np.ndarray:
@@ -86,12 +82,9 @@ def reparam_explorer(
     single-sample estimates of d/dmu E[f(z)] (reparameterized vs score function), with
     their standard deviations. Returns the container (class "reparam-explorer").
     """
-    mu_slider = widgets.FloatSlider(value=mu, min=-3.0, max=3.0, step=0.1, description="μ",
-                                    continuous_update=False, style=_style())
-    sigma_slider = widgets.FloatSlider(value=sigma, min=0.1, max=3.0, step=0.05, description="σ",
-                                       continuous_update=False, style=_style())
-    n_slider = widgets.IntSlider(value=n, min=100, max=10000, step=100, description="samples",
-                                 continuous_update=False, style=_style())
+    mu_slider = slider("μ", mu, -3.0, 3.0, 0.1)
+    sigma_slider = slider("σ", sigma, 0.1, 3.0, 0.05)
+    n_slider = slider("samples", n, 100, 10000, 100)
 
     def draw(fig: plt.Figure) -> str:
         m, s, k = mu_slider.value, sigma_slider.value, n_slider.value
@@ -147,10 +140,8 @@ def latent_explorer(
     if codes.ndim != 2 or codes.shape[1] != 2:
         raise ValueError(f"codes must have shape (N, 2), got {codes.shape}")
     labels = None if labels is None else _numpy(labels, "labels", (len(codes),))
-    z1 = widgets.FloatSlider(value=0.0, min=-view, max=view, step=0.1, description="$z_1$",
-                             continuous_update=False, style=_style())
-    z2 = widgets.FloatSlider(value=0.0, min=-view, max=view, step=0.1, description="$z_2$",
-                             continuous_update=False, style=_style())
+    z1 = slider("$z_1$", 0.0, -view, view, 0.1)
+    z2 = slider("$z_2$", 0.0, -view, view, 0.1)
 
     def draw(fig: plt.Figure) -> str:
         z = torch.tensor([[z1.value, z2.value]], dtype=torch.float32)
@@ -192,10 +183,8 @@ def elbo_terms_explorer(
     (class "elbo-terms-explorer").
     """
     images = torch.as_tensor(images)
-    index = widgets.IntSlider(value=0, min=0, max=len(images) - 1, description="image",
-                              continuous_update=False, style=_style())
-    samples = widgets.IntSlider(value=10, min=1, max=200, description="samples",
-                                continuous_update=False, style=_style())
+    index = slider("image", 0, 0, len(images) - 1)
+    samples = slider("samples", 10, 1, 200)
 
     def draw(fig: plt.Figure) -> str:
         torch.manual_seed(0)

@@ -21,7 +21,7 @@ import numpy as np
 import torch
 from matplotlib.colors import ListedColormap
 
-from .widgets_common import Demo
+from .widgets_common import Demo, slider
 
 QuantizeFn = Callable[[torch.Tensor, torch.Tensor], tuple]
 """(z_e (N, D), codebook (K, D)) -> (indices (N,), z_q (N, D))."""
@@ -31,10 +31,6 @@ PerplexityFn = Callable[[torch.Tensor, int], float]
 """(indices of any shape, num_codes) -> exp(entropy of the code usage)."""
 
 DEFAULT_CODEBOOK = ((-1.2, -0.8), (1.0, -1.0), (0.1, 1.3), (-1.5, 0.9), (1.6, 0.7), (0.0, -0.1))
-
-
-def _slider_style() -> dict:
-    return {"description_width": "initial"}
 
 
 def _array(value, what: str, shape: tuple[int, ...]) -> np.ndarray:
@@ -139,8 +135,7 @@ def codebook_explorer(
         raise ValueError(f"codebook must have shape (K, 2), got {book.shape}")
     k = len(book)
     sliders = [
-        widgets.FloatSlider(value=value, min=-view, max=view, step=0.05, description=name,
-                            continuous_update=False, style=_slider_style())
+        slider(name, value, -view, view, 0.05)
         for name, value in (("encoder output z₁", z_e[0]), ("encoder output z₂", z_e[1]),
                             ("target t₁", target[0]), ("target t₂", target[1]))
     ]
@@ -234,8 +229,7 @@ def codebook_usage_explorer(
         raise ValueError(f"unknown run {run!r}; expected one of {list(runs)}")
     epochs = min(len(c) for c in runs.values())
     run_box = widgets.Dropdown(options=list(runs), value=run, description="run")
-    epoch_slider = widgets.IntSlider(value=epochs - 1, min=0, max=epochs - 1, description="epoch",
-                                     continuous_update=False, style=_slider_style())
+    epoch_slider = slider("epoch", epochs - 1, 0, epochs - 1)
     cache: dict[str, list[float]] = {}
 
     def perplexities(name: str) -> list[float]:

@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt
 import pytest
 import torch
 from torch.nn import functional as F
-from widget_helpers import control, figure_png, status, with_class
+from widget_helpers import assert_control_redraws, control, figure_png, status, with_class
 
 from course_utils.data import ring_means
 from course_utils.metrics import mode_coverage
@@ -81,14 +81,7 @@ def test_every_demo_carries_the_course_classes(name, css):
 )
 def test_every_control_redraws_the_figure(name, description, value):
     box = build(name)
-    before = figure_png()
-    widget = control(box, description)
-    if value is None:
-        widget.click()
-    else:
-        widget.value = value
-    after = figure_png()
-    assert after != before, f"{name}: changing {description!r} left the figure unchanged"
+    assert_control_redraws(box, description, value)
 
 
 def test_stepper_iterations_per_click_and_reset():

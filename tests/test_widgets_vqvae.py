@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import torch
-from widget_helpers import control, figure_png, status
+from widget_helpers import assert_control_redraws, control, status
 
 from course_utils.widgets_vqvae import (
     DEFAULT_CODEBOOK,
@@ -64,10 +64,7 @@ def test_codebook_explorer_is_marked_and_reports_the_code():
 )
 def test_every_codebook_control_redraws_the_figure(description, value):
     box = codebook_explorer(quantize, straight_through)
-    before = figure_png()
-    control(box, description).value = value
-    after = figure_png()
-    assert after != before, f"setting {description!r} to {value!r} left the figure unchanged"
+    assert_control_redraws(box, description, value)
 
 
 def test_moving_the_encoder_output_across_a_cell_border_changes_the_code():
@@ -136,10 +133,7 @@ def test_usage_explorer_is_marked_and_reports_usage():
 @pytest.mark.parametrize("description,value", [("run", "restart"), ("epoch", 0)])
 def test_every_usage_control_redraws_the_figure(description, value):
     box = codebook_usage_explorer(USAGE, perplexity)
-    before = figure_png()
-    control(box, description).value = value
-    after = figure_png()
-    assert after != before, f"setting {description!r} to {value!r} left the figure unchanged"
+    assert_control_redraws(box, description, value)
 
 
 def test_usage_explorer_uses_the_plugged_in_perplexity():

@@ -27,6 +27,18 @@ def status(container, css_class: str = "course-widget") -> str:
     return found[0].value
 
 
+def assert_control_redraws(container, description: str, value) -> None:
+    """Set the control described `description` to `value` (None: click the button) and check
+    that the figure's pixels changed."""
+    before = figure_png()
+    widget = control(container, description)
+    if value is None:
+        widget.click()
+    else:
+        widget.value = value
+    assert figure_png() != before, f"setting {description!r} to {value!r} left the figure unchanged"
+
+
 def figure_png() -> bytes:
     """The PNG of the one figure the demo keeps open (it closes the previous one)."""
     numbers = plt.get_fignums()

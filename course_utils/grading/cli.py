@@ -33,7 +33,9 @@ def _grade(args, course: Course) -> None:
         course, args.id, Path(args.submissions), Path(args.out), settings, db_url=args.db
     )
     print(format_table(results, args.id))
-    print(f"\ngradebook, grades.csv and feedback/ written to {Path(args.out).resolve()}")
+    print(
+        f"\ngradebook, grades_{args.id}.csv, grades.csv (every assignment) and feedback/ written to {Path(args.out).resolve()}"
+    )
 
 
 def _demo(args, course: Course) -> None:

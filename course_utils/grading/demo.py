@@ -25,4 +25,6 @@ def demo(course: Course, assignment_ids: list[str], out: Path, workers: int = 2)
             print(f"  {student:<13} {text}")
         results = grade(course, assignment_id, folder, out, Settings(workers=workers))
         print("\n" + format_table(results, assignment_id))
-    print(f"\ngradebook, grades_<id>.csv and feedback/<student>/<id>/ are in {out}")
+    print(
+        f"\ngradebook, grades.csv (all assignments), grades_<id>.csv and feedback/<student>/<id>/ are in {out}"
+    )

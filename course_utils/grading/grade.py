@@ -139,7 +139,7 @@ def grade(
             )
     results.sort(key=lambda r: r.student)
     write_csv(results, assignment_id, out_dir / f"grades_{assignment_id}.csv")
-    shutil.copy(out_dir / f"grades_{assignment_id}.csv", out_dir / "grades.csv")
+    write_all_grades(out_dir)
     shutil.rmtree(work, ignore_errors=True)
     return results
 
@@ -342,14 +342,29 @@ def _publish(
     return pages[0]
 
 
+CSV_HEADER = ["student_id", "assignment", "score", "max_score", "outcome"]
+
+
 def write_csv(results: list[Result], assignment_id: str, path: Path) -> None:
     with path.open("w", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow(["student_id", "assignment", "score", "max_score", "outcome"])
+        writer.writerow(CSV_HEADER)
         for r in results:
             writer.writerow(
                 [r.student, assignment_id, f"{r.score:g}", f"{r.max_score:g}", r.outcome]
             )
+
+
+def write_all_grades(out_dir: Path) -> None:
+    """grades.csv: the rows of every grades_<id>.csv in out_dir, one assignment after another."""
+    rows = []
+    for path in sorted(out_dir.glob("grades_*.csv")):
+        with path.open(newline="") as f:
+            rows += list(csv.reader(f))[1:]
+    with (out_dir / "grades.csv").open("w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(CSV_HEADER)
+        writer.writerows(rows)
 
 
 def format_table(results: list[Result], assignment_id: str) -> str:
