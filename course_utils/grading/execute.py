@@ -16,6 +16,8 @@ from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
 from traitlets import Integer
 
+from .kernel_client import PollingKernelManager
+
 GRADING_ERRORS = ("KernelDied", "NotebookTimeout", "CellTimeout")
 CELL_TIMEOUT = {
     "ename": "CellTimeout",
@@ -32,6 +34,10 @@ class GuardedExecute(Execute):
     """Execute every cell within one wall-clock budget; record a kernel death instead of failing."""
 
     notebook_timeout = Integer(600, help="Seconds for the whole notebook.").tag(config=True)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("kernel_manager_class", PollingKernelManager)  # see kernel_client.py
+        super().__init__(*args, **kwargs)
 
     def preprocess(self, nb, resources=None, km=None):
         self._deadline = time.monotonic() + self.notebook_timeout

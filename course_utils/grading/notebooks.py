@@ -16,6 +16,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 from .course import Course
+from .kernel_client import PollingKernelManager
 
 SOURCES = "notebooks"
 
@@ -81,7 +82,11 @@ def execute(
     nb = nbformat.read(path, as_version=4)
     with tempfile.TemporaryDirectory(prefix="course-run-") as scratch:
         client = NotebookClient(
-            nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": scratch}}
+            nb,
+            timeout=timeout,
+            kernel_name="python3",
+            resources={"metadata": {"path": scratch}},
+            kernel_manager_class=PollingKernelManager,
         )
         env = {**os.environ, **({"COURSE_DEVICE": device} if device else {})}
         start = time.perf_counter()
