@@ -1,8 +1,10 @@
-"""The grade files `course grade` leaves for the instructor."""
+"""The grade files `course grade` leaves for the instructor, and the feedback banner."""
 
 import csv
 
-from course_utils.grading.grade import Result, write_all_grades, write_csv
+import nbformat
+
+from course_utils.grading.grade import Result, _banner, failed_tests, write_all_grades, write_csv
 
 
 def rows(path):
@@ -30,3 +32,38 @@ def test_regrading_an_assignment_replaces_its_rows(tmp_path):
     write_csv([Result("ada", 20, 20, "regraded")], "a5", tmp_path / "grades_a5.csv")
     write_all_grades(tmp_path)
     assert rows(tmp_path / "grades.csv")[1:] == [["ada", "a5", "20", "20", "regraded"]]
+
+
+def graded_cell(source, grade_id, points, error=None):
+    cell = nbformat.v4.new_code_cell(source)
+    cell.metadata["nbgrader"] = {"grade": True, "grade_id": grade_id, "points": points}
+    if error:
+        cell.outputs = [
+            nbformat.v4.new_output("error", ename=error[0], evalue=error[1], traceback=[])
+        ]
+    return cell
+
+
+def test_the_feedback_lists_each_failed_test_cell_with_its_message(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell("def elbo(): ...", outputs=[]),
+        graded_cell(
+            "check_close(...)",
+            "test_elbo",
+            3,
+            ("CheckFailed", "entry [0] is -2.77, expected -3.27"),
+        ),
+        graded_cell("check_close(...)", "test_kl", 2),
+        graded_cell("check(...)", "test_trained", 4, ("KernelDied", "the kernel died <os._exit>")),
+    ]
+    path = tmp_path / "a2_vae.ipynb"
+    nbformat.write(nb, path)
+    failures = failed_tests(path)
+    assert failures == [
+        "test_elbo (0 of 3 points): CheckFailed: entry [0] is -2.77, expected -3.27",
+        "test_trained (0 of 4 points): KernelDied: the kernel died <os._exit>",
+    ]
+    banner = _banner("1/3 test cells passed", failures)
+    assert "Failed test cells" in banner and "test_kl" not in banner
+    assert "&lt;os._exit&gt;" in banner  # student text is escaped

@@ -282,8 +282,23 @@ def _record(
             or f"{total - failed}/{total} test cells passed"
         )
     outcome = "; ".join([outcome, *sub.notes])
-    feedback = _publish(root, sub.student, assignment_id, out_dir, outcome)
+    notebook = autograded / f"{assignment_id}.ipynb"
+    failures = failed_tests(notebook) if failure is None and notebook.exists() else []
+    feedback = _publish(root, sub.student, assignment_id, out_dir, outcome, failures)
     return Result(sub.student, score, max_score, outcome, feedback)
+
+
+def failed_tests(notebook: Path) -> list[str]:
+    """One line per graded test cell that raised: its id, its points and the error's last line."""
+    nb = nbformat.read(notebook, as_version=4)
+    lines = []
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+        if meta.get("grade") and meta.get("points") and errors:
+            error = f"{errors[0].get('ename')}: {errors[0].get('evalue')}"[:400]
+            lines.append(f"{meta.get('grade_id')} (0 of {meta['points']:g} points): {error}")
+    return lines
 
 
 def _grading_error(notebook: Path) -> str | None:
@@ -308,10 +323,12 @@ def _record_ungradable(sub: Submission, assignment_id: str, db_url: str, out_dir
     return Result(sub.student, score, max_score, outcome, feedback)
 
 
-def _banner(outcome: str) -> str:
+def _banner(outcome: str, failures: list[str] = ()) -> str:
+    items = "".join(f"<li>{html.escape(line)}</li>" for line in failures)
+    listing = f"<br>Failed test cells:<ul style='margin:4px 0'>{items}</ul>" if failures else ""
     return (
         '<div style="padding:8px;margin:8px;border:2px solid #c60;background:#fff4e5;font:14px sans-serif">'
-        f"<b>Grading note:</b> {html.escape(outcome)}</div>"
+        f"<b>Grading note:</b> {html.escape(outcome)}{listing}</div>"
     )
 
 
@@ -320,7 +337,12 @@ def _banner_page(outcome: str) -> str:
 
 
 def _publish(
-    root: Path, student: str, assignment_id: str, out_dir: Path, outcome: str
+    root: Path,
+    student: str,
+    assignment_id: str,
+    out_dir: Path,
+    outcome: str,
+    failures: list[str],
 ) -> Path | None:
     """Copy the submitted, autograded and feedback folders to out_dir; put the outcome on the feedback."""
     for step in ("submitted", "autograded", "feedback"):
@@ -338,7 +360,7 @@ def _publish(
         return page
     for page in pages:
         text = page.read_text()
-        page.write_text(text.replace("<body>", "<body>" + _banner(outcome), 1))
+        page.write_text(text.replace("<body>", "<body>" + _banner(outcome, failures), 1))
     return pages[0]
 
 
