@@ -218,6 +218,14 @@ def test_deserved_score_and_outcome(graded, student):
 
 
 @pytest.mark.slow
+def test_feedback_lists_the_test_cell_a_kernel_death_left_unrun(graded):
+    results, _ = graded
+    page = results["os_exit"].feedback.read_text()
+    expected = f"(0 of {LAST_TEST_POINTS} points): KernelDied: not run: the run stopped at cell"
+    assert "Failed test cells" in page and expected in page
+
+
+@pytest.mark.slow
 def test_broken_files_get_a_clear_outcome(graded):
     results, out = graded
     assert results["missing"].score == 0 and "no notebook found" in results["missing"].outcome

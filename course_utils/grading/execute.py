@@ -79,9 +79,7 @@ class GuardedExecute(Execute):
         for index, cell in enumerate(nb.cells[start:], start):
             if cell.cell_type == "code":
                 message = (
-                    reason
-                    if index == start
-                    else f"not run: {reason.split(' (')[0]} in an earlier cell"
+                    reason if index == start else f"not run: the run stopped at cell {start + 1}"
                 )
                 cell.outputs = [error_output(ename, message)]
 
