@@ -275,22 +275,18 @@ def _record(
         gb.db.commit()
         score, max_score, failed, total = _scores(gb, assignment_id, sub.student)
     if failure is not None:
-        outcome = f"not graded: {failure}"
+        outcome, failures = f"not graded: {failure}", []
     else:
-        outcome = (
-            _grading_error(autograded / f"{assignment_id}.ipynb")
-            or f"{total - failed}/{total} test cells passed"
-        )
+        nb = nbformat.read(autograded / f"{assignment_id}.ipynb", as_version=4)
+        outcome = _grading_error(nb) or f"{total - failed}/{total} test cells passed"
+        failures = failed_tests(nb)
     outcome = "; ".join([outcome, *sub.notes])
-    notebook = autograded / f"{assignment_id}.ipynb"
-    failures = failed_tests(notebook) if failure is None and notebook.exists() else []
     feedback = _publish(root, sub.student, assignment_id, out_dir, outcome, failures)
     return Result(sub.student, score, max_score, outcome, feedback)
 
 
-def failed_tests(notebook: Path) -> list[str]:
+def failed_tests(nb: nbformat.NotebookNode) -> list[str]:
     """One line per graded test cell that raised: its id, its points and the error's last line."""
-    nb = nbformat.read(notebook, as_version=4)
     lines = []
     for cell in nb.cells:
         meta = cell.metadata.get("nbgrader", {})
@@ -301,9 +297,8 @@ def failed_tests(notebook: Path) -> list[str]:
     return lines
 
 
-def _grading_error(notebook: Path) -> str | None:
+def _grading_error(nb: nbformat.NotebookNode) -> str | None:
     """The KernelDied / NotebookTimeout line GuardedExecute left in the autograded notebook."""
-    nb = nbformat.read(notebook, as_version=4)
     for index, cell in enumerate(nb.cells, 1):
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error" and output.get("ename") in GRADING_ERRORS:
