@@ -1,5 +1,8 @@
 """Checks for test cells: compare a student's value with the expected one and explain failures.
 
+When grading, these run in the trusted grader process, in a test cell's `judge`, on plain data
+that the probe observed (course_utils.verdict); in a student's notebook they run in the kernel.
+
 Every failure is one line: what was checked, what came back, what was expected, the
 tolerance and a hint. Values returned by student code are never trusted to compare
 themselves: they are read through the C-level accessors of exact torch.Tensor / numpy.ndarray
@@ -16,6 +19,8 @@ import types
 
 import numpy as np
 import torch
+
+from .verdict import Opaque
 
 _TensorBase = torch._C.TensorBase  # a C type: its methods cannot be monkeypatched
 _tensor = torch.tensor
@@ -50,6 +55,8 @@ def _fail(message: str, hint: str = "") -> None:
 def describe(value) -> str:
     """A short, safe description of any value: its type, and shape/dtype for arrays."""
     kind = type(value)
+    if kind is Opaque:
+        return value.description
     if kind in _PLAIN_TENSOR_TYPES:
         shape = tuple(_TensorBase.size(value))
         return f"torch.Tensor of shape {shape}, dtype {_TensorBase.dtype.__get__(value)}"
@@ -147,6 +154,15 @@ def as_float(value, name: str, finite: bool = True, hint: str = "") -> float:
     if finite:
         _check_finite(name, flat, shape, hint)
     return flat[0]
+
+
+def as_list(value, name: str, length: int, hint: str = "") -> list:
+    """The entries of a list or tuple of exactly `length` items (a judge loops over them safely)."""
+    if type(value) not in (list, tuple):
+        _fail(f"{name}: expected a list of {length} results, got {describe(value)}.", hint)
+    if len(value) != length:
+        _fail(f"{name}: expected {length} results, got {len(value)}.", hint)
+    return list(value)
 
 
 def check_close(

@@ -1,4 +1,9 @@
-"""nbgrader's Execute, made to survive a dying kernel and to respect a per-notebook deadline.
+"""nbgrader's Execute: test verdicts decided here, a dying kernel survived, a per-notebook deadline.
+
+Graded test cells never run in the student's kernel (see course_utils.verdict): their source
+is taken from the gradebook, their `inputs` and `judge` run in this process, and only the
+`probe` goes to the kernel, whose answer is read as plain data. The cell's outputs are then
+written here: the judge's verdict, which is what nbgrader scores.
 
 Plain nbgrader loses the whole notebook when the kernel dies (os._exit, a segfault, OOM):
 it deletes the autograded folder. Here the cells that ran keep their outputs, the cell that
@@ -12,10 +17,12 @@ from __future__ import annotations
 import time
 
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
-from nbformat.v4 import new_output
+from nbformat.v4 import new_code_cell, new_output
+from nbgrader.api import Gradebook
 from nbgrader.preprocessors import Execute
 from traitlets import Integer
 
+from .. import verdict
 from .kernel_client import PollingKernelManager
 
 GRADING_ERRORS = ("KernelDied", "NotebookTimeout", "CellTimeout")
@@ -30,10 +37,37 @@ def error_output(ename: str, message: str):
     return new_output("error", ename=ename, evalue=message, traceback=[f"{ename}: {message}"])
 
 
+class ProbeFailed(Exception):
+    """The probe raised, timed out or sent nothing back; carries the cell outputs to keep."""
+
+    def __init__(self, outputs):
+        super().__init__("probe failed")
+        self.outputs = outputs
+
+
+def _student_error(output):
+    """An error the student's kernel reported, as data: it may not pose as a grading error."""
+    ename = str(output.get("ename", "Error"))[:80]
+    if not ename.isidentifier() or ename in GRADING_ERRORS:
+        ename = "Error"
+    evalue = str(output.get("evalue", ""))[:2000]
+    return error_output(ename, evalue)
+
+
+def trusted_tests(db_url: str, assignment: str, notebook: str) -> dict[str, str]:
+    """grade_id -> the instructor's source of every graded test cell (not answer cells)."""
+    with Gradebook(db_url) as gb:
+        nb = gb.find_notebook(notebook, assignment)
+        answers = {cell.name for cell in nb.solution_cells}
+        tests = {cell.name for cell in nb.grade_cells if cell.cell_type == "code"} - answers
+        return {cell.name: cell.source for cell in nb.source_cells if cell.name in tests}
+
+
 class GuardedExecute(Execute):
-    """Execute every cell within one wall-clock budget; record a kernel death instead of failing."""
+    """Execute every cell within one wall-clock budget; judge test cells here; survive kernel deaths."""
 
     notebook_timeout = Integer(600, help="Seconds for the whole notebook.").tag(config=True)
+    test_seed = Integer(0, help="Seed of the test inputs, drawn once per grading run.").tag(config=True)
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("kernel_manager_class", PollingKernelManager)  # see kernel_client.py
@@ -45,6 +79,8 @@ class GuardedExecute(Execute):
         self._budget_bound = False
         self.timeout_func = self._cell_timeout
         self.error_on_timeout = CELL_TIMEOUT
+        info = resources["nbgrader"]
+        self._tests = trusted_tests(info["db_url"], info["assignment"], info["notebook"])
         try:
             return super().preprocess(nb, resources, km)
         except DeadKernelError:
@@ -68,12 +104,51 @@ class GuardedExecute(Execute):
         if cell.cell_type == "code" and time.monotonic() >= self._deadline:
             cell.outputs = [error_output("NotebookTimeout", self._timeout_message())]
             return cell, resources
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if cell.cell_type == "code" and grade_id in self._tests:
+            cell.outputs = self._judge(cell, self._tests[grade_id], grade_id, resources, index)
+            self.nb.cells[index] = cell
+            return cell, resources
+        return self._execute(cell, resources, index)
+
+    def _execute(self, cell, resources, index: int):
+        """Run one cell in the kernel; a timeout that spent the notebook's budget ends the run."""
         cell, resources = super().preprocess_cell(cell, resources, index)
         timed_out = any(o.get("ename") == "CellTimeout" for o in cell.get("outputs", []))
         if timed_out and self._budget_bound:  # the notebook's budget is spent: nothing more runs
             cell.outputs = [error_output("NotebookTimeout", self._timeout_message())]
             self._deadline = time.monotonic()
         return cell, resources
+
+    def _judge(self, cell, source: str, grade_id: str, resources, index: int) -> list:
+        """The outputs of a test cell: the verdict of its judge, run in this process."""
+
+        def run_probe(code: str) -> str:
+            probe = new_code_cell(source=code)
+            probe, _ = self._execute(probe, resources, index)
+            errors = [o for o in probe.outputs if o.get("output_type") == "error"]
+            if errors:
+                ours = (CELL_TIMEOUT["evalue"], self._timeout_message())
+                grading = [o for o in errors if o.get("ename") in GRADING_ERRORS and o.get("evalue") in ours]
+                raise ProbeFailed(grading[:1] or [_student_error(errors[0])])
+            seen = [
+                o.data[verdict.OBSERVATION_MIME]
+                for o in probe.outputs
+                if o.get("output_type") == "display_data" and verdict.OBSERVATION_MIME in o.get("data", {})
+            ]
+            if not seen or not isinstance(seen[-1], str):
+                raise ProbeFailed([error_output("NoObservation", "the test's probe sent no observations back")])
+            return seen[-1]
+
+        try:
+            printed = verdict.run_trusted(source, self.test_seed, grade_id, run_probe)
+        except ProbeFailed as failed:
+            return failed.outputs
+        except verdict.ObservationError as error:
+            return [error_output("ObservationError", str(error))]
+        except Exception as error:  # the judge's verdict: CheckFailed, or an error on bad data
+            return [error_output(type(error).__name__, str(error)[:2000])]
+        return [new_output("stream", name="stdout", text=printed)] if printed else []
 
     def _fail_from(self, nb, start: int, ename: str, reason: str) -> None:
         for index, cell in enumerate(nb.cells[start:], start):

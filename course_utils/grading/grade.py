@@ -12,12 +12,13 @@ import csv
 import html
 import os
 import resource
+import secrets
 import shutil
 import subprocess
 import tempfile
 import warnings
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from queue import Queue
 
@@ -43,6 +44,7 @@ c.CourseDirectory.source_directory = "source"
 c.Autograde.autograde_preprocessors = autograde_preprocessors()
 c.GuardedExecute.notebook_timeout = {timeout}
 c.GuardedExecute.timeout = {timeout}
+c.GuardedExecute.test_seed = {seed}
 c.GuardedExecute.kernel_name = "{kernel}"
 c.KernelManager.transport = "ipc"
 c.KernelManager.ip = "{runtime}/kernel"
@@ -57,13 +59,14 @@ UNSANDBOXED = "UNSANDBOXED (--no-sandbox)"
 
 @dataclass
 class Settings:
-    """How to grade: parallel workers, device, per-notebook seconds, memory limit in bytes, sandbox."""
+    """How to grade: workers, device, per-notebook seconds, memory limit in bytes, sandbox, test seed."""
 
     workers: int = 1
     device: str = "cpu"
     timeout: int = 600
     memory: int | None = 6 * 2**30
     sandbox: bool = True
+    seed: int | None = None  # of the hidden test inputs; None draws a fresh one per grading run
 
 
 @dataclass
@@ -99,6 +102,8 @@ def grade(
 ) -> list[Result]:
     """Autograde all submissions; write the gradebook, feedback/ and grades.csv under out_dir."""
     settings = settings or Settings()
+    if settings.seed is None:
+        settings = replace(settings, seed=secrets.randbelow(2**31))
     course.check_id(assignment_id)
     out_dir = Path(out_dir).resolve()
     work = out_dir / ".work" / assignment_id
@@ -171,7 +176,9 @@ def _autograde_one(
     runtime = Path(tempfile.mkdtemp(prefix="course-kernel-"))  # IPC socket paths must stay short
     kernel = KERNEL_NAME if settings.sandbox else "python3"
     (root / "nbgrader_config.py").write_text(
-        AUTOGRADE_CONFIG.format(timeout=settings.timeout, kernel=kernel, runtime=runtime)
+        AUTOGRADE_CONFIG.format(
+            timeout=settings.timeout, seed=settings.seed, kernel=kernel, runtime=runtime
+        )
     )
     threads = max(1, (os.cpu_count() or 1) // max(1, settings.workers))
     env = {

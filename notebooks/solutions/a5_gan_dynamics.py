@@ -83,23 +83,45 @@ plt.show()
 
 # %% nbgrader={"grade": true, "grade_id": "test_simultaneous_gda", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 """simultaneous_gda: shape, first steps, and growth of the radius by sqrt(1 + eta^2) per step."""
-from course_utils.checks import as_tensor, check_close
+import math
 
-path = simultaneous_gda(1.0, 0.0, 0.1, 2)
-check_close(
-    "simultaneous_gda(1, 0, eta=0.1, steps=2)", path, [[1.0, 0.0], [1.0, 0.1], [0.99, 0.2]],
-    atol=1e-9, hint="both players must use the values of the previous step: x - eta*y, y + eta*x.",
-)
-### BEGIN HIDDEN TESTS
-for eta, (x0, y0) in [(0.05, (0.3, -1.2)), (0.5, (-2.0, 1.0))]:
-    path = as_tensor(simultaneous_gda(x0, y0, eta, 25), f"simultaneous_gda({x0}, {y0}, {eta}, 25)", shape=(26, 2))
-    radius = path.norm(dim=1)
+import torch
+from course_utils.checks import as_list, as_tensor, check_close
+from course_utils.verdict import run_test
+
+
+def inputs(given, rng):
+    given.eta = 0.1
+    ### BEGIN HIDDEN TESTS
+    given.cases = [[float(rng.uniform(0.05, 0.6)), *rng.normal(size=2).tolist()] for _ in range(2)]
+    ### END HIDDEN TESTS
+
+
+def probe(given, seen):
+    seen.path = simultaneous_gda(1.0, 0.0, given.eta, 2)
+    ### BEGIN HIDDEN TESTS
+    seen.paths = [simultaneous_gda(x0, y0, eta, 25) for eta, x0, y0 in given.cases]
+    ### END HIDDEN TESTS
+
+
+def judge(given, seen):
     check_close(
-        f"radius ratio r_(t+1)/r_t for eta={eta}", radius[1:] / radius[:-1],
-        torch.full((25,), math.sqrt(1 + eta**2)), atol=1e-9,
-        hint="each simultaneous step multiplies the distance to (0, 0) by sqrt(1 + eta^2).",
+        "simultaneous_gda(1, 0, eta=0.1, steps=2)", seen.path, [[1.0, 0.0], [1.0, 0.1], [0.99, 0.2]],
+        atol=1e-9, hint="both players must use the values of the previous step: x - eta*y, y + eta*x.",
     )
-### END HIDDEN TESTS
+    ### BEGIN HIDDEN TESTS
+    for (eta, x0, y0), path in zip(given.cases, as_list(seen.paths, "simultaneous_gda paths", 2)):
+        name = f"simultaneous_gda({x0:.3g}, {y0:.3g}, {eta:.3g}, 25)"
+        radius = as_tensor(path, name, shape=(26, 2)).norm(dim=1)
+        check_close(
+            f"radius ratio r_(t+1)/r_t of {name}", radius[1:] / radius[:-1],
+            torch.full((25,), math.sqrt(1 + eta**2)), atol=1e-9,
+            hint="each simultaneous step multiplies the distance to (0, 0) by sqrt(1 + eta^2).",
+        )
+    ### END HIDDEN TESTS
+
+
+run_test(inputs, probe, judge)
 
 # %% [markdown]
 # ### Why the spiral: a rotation that also stretches
@@ -162,22 +184,44 @@ plt.show()
 
 # %% nbgrader={"grade": true, "grade_id": "test_alternating_gda", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 """alternating_gda: first steps use the updated x, and x^2 + y^2 - eta*x*y is conserved."""
-from course_utils.checks import as_tensor, check_close
+from course_utils.checks import as_list, as_tensor, check_close
+from course_utils.verdict import run_test
 
-path = alternating_gda(1.0, 0.0, 0.1, 2)
-check_close(
-    "alternating_gda(1, 0, eta=0.1, steps=2)", path, [[1.0, 0.0], [1.0, 0.1], [0.99, 0.199]],
-    atol=1e-9, hint="y must be updated with the x of this step: y + eta * x_new.",
-)
-### BEGIN HIDDEN TESTS
-for eta, (x0, y0) in [(0.2, (0.5, 1.5)), (0.9, (-1.0, 0.4))]:
-    path = as_tensor(alternating_gda(x0, y0, eta, 200), f"alternating_gda({x0}, {y0}, {eta}, 200)", shape=(201, 2))
-    q = path[:, 0] ** 2 + path[:, 1] ** 2 - eta * path[:, 0] * path[:, 1]
+
+def inputs(given, rng):
+    given.eta = 0.1
+    ### BEGIN HIDDEN TESTS
+    given.cases = [[float(rng.uniform(0.1, 0.95)), *rng.normal(size=2).tolist()] for _ in range(2)]
+    ### END HIDDEN TESTS
+
+
+def probe(given, seen):
+    seen.path = alternating_gda(1.0, 0.0, given.eta, 2)
+    ### BEGIN HIDDEN TESTS
+    seen.paths = [alternating_gda(x0, y0, eta, 200) for eta, x0, y0 in given.cases]
+    ### END HIDDEN TESTS
+
+
+def judge(given, seen):
     check_close(
-        f"x^2 + y^2 - eta*x*y along alternating_gda (eta={eta})", q, q[0].expand(201), atol=1e-9,
-        hint="alternating updates conserve x^2 + y^2 - eta*x*y exactly.",
+        "alternating_gda(1, 0, eta=0.1, steps=2)", seen.path, [[1.0, 0.0], [1.0, 0.1], [0.99, 0.199]],
+        atol=1e-9, hint="y must be updated with the x of this step: y + eta * x_new.",
     )
-### END HIDDEN TESTS
+    ### BEGIN HIDDEN TESTS
+    for (eta, x0, y0), path in zip(given.cases, as_list(seen.paths, "alternating_gda paths", 2)):
+        name = f"alternating_gda({x0:.3g}, {y0:.3g}, {eta:.3g}, 200)"
+        path = as_tensor(path, name, shape=(201, 2))
+        check_close(f"first step of {name}", path[:2], [[x0, y0], [x0 - eta * y0, y0 + eta * (x0 - eta * y0)]],
+                    atol=1e-9, hint="x steps first, then y uses the new x.")
+        q = path[:, 0] ** 2 + path[:, 1] ** 2 - eta * path[:, 0] * path[:, 1]
+        check_close(
+            f"x^2 + y^2 - eta*x*y along {name}", q, q[0].expand(201), atol=1e-9,
+            hint="alternating updates conserve x^2 + y^2 - eta*x*y exactly.",
+        )
+    ### END HIDDEN TESTS
+
+
+run_test(inputs, probe, judge)
 
 # %% [markdown]
 # ## 3. The continuous-time limit: gradient flow
@@ -216,22 +260,50 @@ plt.show()
 
 # %% nbgrader={"grade": true, "grade_id": "test_gradient_flow", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 """gradient_flow: a quarter turn from (1, 0), the ODE dx/dt = -y, dy/dt = x, and a constant radius."""
-from course_utils.checks import as_tensor, check_close
+import math
 
-check_close(
-    "gradient_flow(1, 0, [0, pi/2])", gradient_flow(1.0, 0.0, torch.tensor([0.0, math.pi / 2])),
-    [[1.0, 0.0], [0.0, 1.0]], atol=1e-9, hint="after a quarter period (1, 0) has turned to (0, 1).",
-)
-### BEGIN HIDDEN TESTS
-t = torch.linspace(0.0, 7.0, 50)
-path = as_tensor(gradient_flow(0.7, -1.1, t), "gradient_flow(0.7, -1.1, t)", shape=(50, 2))
-h = 1e-6
-ahead = as_tensor(gradient_flow(0.7, -1.1, t + h), "gradient_flow(0.7, -1.1, t + h)", shape=(50, 2))
-velocity = (ahead - path) / h
-check_close("d/dt gradient_flow", velocity, torch.stack([-path[:, 1], path[:, 0]], dim=1), atol=1e-4,
-            hint="the flow must solve dx/dt = -y, dy/dt = x.")
-check_close("radius of gradient_flow", path.norm(dim=1), torch.full((50,), math.hypot(0.7, -1.1)), atol=1e-9)
-### END HIDDEN TESTS
+import torch
+from course_utils.checks import as_tensor, check_close
+from course_utils.verdict import run_test
+
+
+def inputs(given, rng):
+    given.quarter = torch.tensor([0.0, math.pi / 2], dtype=torch.float64)
+    ### BEGIN HIDDEN TESTS
+    given.start = rng.normal(size=2).tolist()
+    given.t = torch.tensor(sorted(rng.uniform(0.0, 7.0, size=50)), dtype=torch.float64)
+    given.h = 1e-6
+    ### END HIDDEN TESTS
+
+
+def probe(given, seen):
+    seen.quarter = gradient_flow(1.0, 0.0, given.quarter)
+    ### BEGIN HIDDEN TESTS
+    x0, y0 = given.start
+    seen.path = gradient_flow(x0, y0, given.t)
+    seen.ahead = gradient_flow(x0, y0, given.t + given.h)
+    ### END HIDDEN TESTS
+
+
+def judge(given, seen):
+    check_close(
+        "gradient_flow(1, 0, [0, pi/2])", seen.quarter, [[1.0, 0.0], [0.0, 1.0]], atol=1e-9,
+        hint="after a quarter period (1, 0) has turned to (0, 1).",
+    )
+    ### BEGIN HIDDEN TESTS
+    x0, y0 = given.start
+    name = f"gradient_flow({x0:.3g}, {y0:.3g}, t)"
+    path = as_tensor(seen.path, name, shape=(50, 2))
+    ahead = as_tensor(seen.ahead, f"{name} at t + h", shape=(50, 2))
+    velocity = (ahead - path) / given.h
+    check_close(f"d/dt {name}", velocity, torch.stack([-path[:, 1], path[:, 0]], dim=1), atol=1e-4,
+                hint="the flow must solve dx/dt = -y, dy/dt = x.")
+    check_close(f"radius of {name}", path.norm(dim=1), torch.full((50,), math.hypot(x0, y0)), atol=1e-9,
+                hint="the flow is a rotation: the distance to (0, 0) never changes.")
+    ### END HIDDEN TESTS
+
+
+run_test(inputs, probe, judge)
 
 # %% [markdown]
 # ## 4. Two fixes: extragradient and optimistic GDA
@@ -305,46 +377,91 @@ plt.show()
 
 # %% nbgrader={"grade": true, "grade_id": "test_extragradient", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 """extragradient: one step from (1, 0), and contraction by sqrt(1 - eta^2 + eta^4) per step."""
-from course_utils.checks import as_tensor, check_close
+import math
 
-check_close(
-    "extragradient(1, 0, eta=0.1, steps=1)", extragradient(1.0, 0.0, 0.1, 1), [[1.0, 0.0], [0.99, 0.1]],
-    atol=1e-9, hint="the update uses the gradient at the look-ahead point, applied to the current point.",
-)
-### BEGIN HIDDEN TESTS
-for eta, (x0, y0) in [(0.3, (1.0, 2.0)), (0.7, (-0.5, 0.25))]:
-    path = as_tensor(extragradient(x0, y0, eta, 30), f"extragradient({x0}, {y0}, {eta}, 30)", shape=(31, 2))
-    radius = path.norm(dim=1)
+import torch
+from course_utils.checks import as_list, as_tensor, check_close
+from course_utils.verdict import run_test
+
+
+def inputs(given, rng):
+    given.eta = 0.1
+    ### BEGIN HIDDEN TESTS
+    given.cases = [[float(rng.uniform(0.1, 0.9)), *rng.normal(size=2).tolist()] for _ in range(2)]
+    ### END HIDDEN TESTS
+
+
+def probe(given, seen):
+    seen.step = extragradient(1.0, 0.0, given.eta, 1)
+    ### BEGIN HIDDEN TESTS
+    seen.paths = [extragradient(x0, y0, eta, 30) for eta, x0, y0 in given.cases]
+    ### END HIDDEN TESTS
+
+
+def judge(given, seen):
     check_close(
-        f"radius ratio of extragradient for eta={eta}", radius[1:] / radius[:-1],
-        torch.full((30,), math.sqrt(1 - eta**2 + eta**4)), atol=1e-9,
-        hint="extragradient contracts the radius by sqrt(1 - eta^2 + eta^4) per step.",
+        "extragradient(1, 0, eta=0.1, steps=1)", seen.step, [[1.0, 0.0], [0.99, 0.1]], atol=1e-9,
+        hint="the update uses the gradient at the look-ahead point, applied to the current point.",
     )
-### END HIDDEN TESTS
+    ### BEGIN HIDDEN TESTS
+    for (eta, x0, y0), path in zip(given.cases, as_list(seen.paths, "extragradient paths", 2)):
+        name = f"extragradient({x0:.3g}, {y0:.3g}, {eta:.3g}, 30)"
+        radius = as_tensor(path, name, shape=(31, 2)).norm(dim=1)
+        check_close(
+            f"radius ratio of {name}", radius[1:] / radius[:-1],
+            torch.full((30,), math.sqrt(1 - eta**2 + eta**4)), atol=1e-9,
+            hint="extragradient contracts the radius by sqrt(1 - eta^2 + eta^4) per step.",
+        )
+    ### END HIDDEN TESTS
+
+
+run_test(inputs, probe, judge)
 
 # %% nbgrader={"grade": true, "grade_id": "test_optimistic_gda", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 """optimistic_gda: the first two steps, and convergence towards (0, 0)."""
 from course_utils.checks import as_tensor, check_close, check_true
+from course_utils.verdict import run_test
 
-check_close(
-    "optimistic_gda(1, 0, eta=0.1, steps=2)", optimistic_gda(1.0, 0.0, 0.1, 2),
-    [[1.0, 0.0], [1.0, 0.1], [0.98, 0.2]], atol=1e-9,
-    hint="step with 2*g_t - g_(t-1); the first step uses z_(-1) = z_0 (a plain simultaneous step).",
-)
-### BEGIN HIDDEN TESTS
-path = as_tensor(optimistic_gda(1.0, -1.0, 0.2, 300), "optimistic_gda(1, -1, 0.2, 300)", shape=(301, 2))
-check_true(bool(path[-1].norm() < 1e-2 * path[0].norm()), (
-    f"optimistic_gda(1, -1, eta=0.2, steps=300) ends at distance {float(path[-1].norm()):.3g} from (0, 0);"
-    " expected less than 1% of the start."
-))
-x, y = 0.4, 0.9
-exact = [[x, y]]
-xp, yp = x, y
-for _ in range(5):
-    x, y, xp, yp = x - 0.3 * (2 * y - yp), y + 0.3 * (2 * x - xp), x, y
-    exact.append([x, y])
-check_close("optimistic_gda(0.4, 0.9, 0.3, 5)", optimistic_gda(0.4, 0.9, 0.3, 5), exact, atol=1e-9)
-### END HIDDEN TESTS
+
+def inputs(given, rng):
+    given.eta = 0.1
+    ### BEGIN HIDDEN TESTS
+    given.start = rng.normal(size=2).tolist()
+    given.eta_short = float(rng.uniform(0.1, 0.5))
+    ### END HIDDEN TESTS
+
+
+def probe(given, seen):
+    seen.path = optimistic_gda(1.0, 0.0, given.eta, 2)
+    ### BEGIN HIDDEN TESTS
+    seen.long = optimistic_gda(*given.start, 0.2, 300)
+    seen.short = optimistic_gda(*given.start, given.eta_short, 5)
+    ### END HIDDEN TESTS
+
+
+def judge(given, seen):
+    check_close(
+        "optimistic_gda(1, 0, eta=0.1, steps=2)", seen.path, [[1.0, 0.0], [1.0, 0.1], [0.98, 0.2]], atol=1e-9,
+        hint="step with 2*g_t - g_(t-1); the first step uses z_(-1) = z_0 (a plain simultaneous step).",
+    )
+    ### BEGIN HIDDEN TESTS
+    x, y = given.start
+    path = as_tensor(seen.long, f"optimistic_gda({x:.3g}, {y:.3g}, 0.2, 300)", shape=(301, 2))
+    check_true(bool(path[-1].norm() < 1e-2 * path[0].norm()), (
+        f"optimistic_gda({x:.3g}, {y:.3g}, eta=0.2, steps=300) ends at distance {float(path[-1].norm()):.3g}"
+        " from (0, 0); expected less than 1% of the start."
+    ))
+    eta = given.eta_short
+    exact = [[x, y]]
+    xp, yp = x, y
+    for _ in range(5):
+        x, y, xp, yp = x - eta * (2 * y - yp), y + eta * (2 * x - xp), x, y
+        exact.append([x, y])
+    check_close(f"optimistic_gda(..., eta={eta:.3g}, steps=5)", seen.short, exact, atol=1e-9)
+    ### END HIDDEN TESTS
+
+
+run_test(inputs, probe, judge)
 
 # %% [markdown]
 # ## 5. Back to GANs: the Dirac-GAN
@@ -408,42 +525,90 @@ plt.show()
 
 # %% nbgrader={"grade": true, "grade_id": "test_dirac_gan_field", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 """dirac_gan_vector_field: values at chosen points, with and without the gradient penalty."""
-from course_utils.checks import check_close
+import torch
+from course_utils.checks import as_list, check_close
+from course_utils.verdict import run_test
 
-d_theta, d_psi = dirac_gan_vector_field(1.0, 0.0, 0.0)
-check_close("d_theta of dirac_gan_vector_field(1, 0, 0)", d_theta, 0.0, atol=1e-9)
-check_close("d_psi of dirac_gan_vector_field(1, 0, 0)", d_psi, 0.5, atol=1e-9,
-            hint="at psi = 0, f'(0) = sigmoid(0) = 1/2, so d_psi = theta / 2.")
-### BEGIN HIDDEN TESTS
-theta = torch.tensor([0.5, -1.0, 2.0])
-psi = torch.tensor([1.0, 0.3, -0.7])
-s = torch.sigmoid(-psi * theta)
-for gamma in (0.0, 0.8):
-    d_theta, d_psi = dirac_gan_vector_field(theta, psi, gamma)
-    check_close(f"d_theta of the Dirac-GAN (gamma={gamma})", d_theta, -psi * s, atol=1e-9)
-    check_close(f"d_psi of the Dirac-GAN (gamma={gamma})", d_psi, theta * s - gamma * psi, atol=1e-9,
-                hint="the penalty (gamma/2) psi^2 pulls the discriminator back by gamma * psi.")
-### END HIDDEN TESTS
+
+def inputs(given, rng):
+    given.point = [1.0, 0.0]
+    ### BEGIN HIDDEN TESTS
+    given.theta = torch.tensor(rng.normal(size=3), dtype=torch.float64)
+    given.psi = torch.tensor(rng.normal(size=3), dtype=torch.float64)
+    given.gammas = [0.0, float(rng.uniform(0.2, 1.5))]
+    ### END HIDDEN TESTS
+
+
+def probe(given, seen):
+    seen.d_theta, seen.d_psi = dirac_gan_vector_field(*given.point, 0.0)
+    ### BEGIN HIDDEN TESTS
+    seen.fields = [list(dirac_gan_vector_field(given.theta, given.psi, gamma)) for gamma in given.gammas]
+    ### END HIDDEN TESTS
+
+
+def judge(given, seen):
+    check_close("d_theta of dirac_gan_vector_field(1, 0, 0)", seen.d_theta, 0.0, atol=1e-9)
+    check_close("d_psi of dirac_gan_vector_field(1, 0, 0)", seen.d_psi, 0.5, atol=1e-9,
+                hint="at psi = 0, f'(0) = sigmoid(0) = 1/2, so d_psi = theta / 2.")
+    ### BEGIN HIDDEN TESTS
+    theta, psi = given.theta, given.psi
+    s = torch.sigmoid(-psi * theta)
+    for gamma, field in zip(given.gammas, as_list(seen.fields, "Dirac-GAN fields", 2)):
+        d_theta, d_psi = as_list(field, f"dirac_gan_vector_field(theta, psi, {gamma:.3g})", 2)
+        check_close(f"d_theta of the Dirac-GAN (gamma={gamma:.3g})", d_theta, -psi * s, atol=1e-9,
+                    hint="f'(t) = sigmoid(-t) for f(t) = log sigmoid(t).")
+        check_close(f"d_psi of the Dirac-GAN (gamma={gamma:.3g})", d_psi, theta * s - gamma * psi, atol=1e-9,
+                    hint="the penalty (gamma/2) psi^2 pulls the discriminator back by gamma * psi.")
+    ### END HIDDEN TESTS
+
+
+run_test(inputs, probe, judge)
 
 # %% nbgrader={"grade": true, "grade_id": "test_dirac_gan_penalty", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 """simulate_dirac_gan: without a penalty the distance to (0, 0) grows; with gamma = 0.5 it shrinks to 0."""
-from course_utils.checks import as_tensor, check_true
+import math
 
-free = as_tensor(simulate_dirac_gan(1.0, 0.0, 0.1, 300, 0.0), "simulate_dirac_gan(gamma=0)", shape=(301, 2))
-check_true(bool(free[-1].norm() > free[0].norm()), (
-    f"without a penalty the Dirac-GAN ended at distance {float(free[-1].norm()):.3g} from (0, 0),"
-    " expected more than the start (1.0): simultaneous steps circle outwards."
-))
-### BEGIN HIDDEN TESTS
-damped = as_tensor(simulate_dirac_gan(1.0, 0.0, 0.1, 300, 0.5), "simulate_dirac_gan(gamma=0.5)", shape=(301, 2))
-check_true(bool(damped[-1].norm() < 0.05), (
-    f"with gamma=0.5 the Dirac-GAN ended at distance {float(damped[-1].norm()):.3g} from (0, 0); expected < 0.05."
-))
-one_step = as_tensor(simulate_dirac_gan(0.6, -0.4, 0.1, 1, 0.3), "simulate_dirac_gan(0.6, -0.4, 0.1, 1, 0.3)", shape=(2, 2))
-slope = 1 / (1 + math.exp(0.6 * -0.4))
-check_close("first step of simulate_dirac_gan(0.6, -0.4, eta=0.1, steps=1, gamma=0.3)", one_step[1],
-            [0.6 + 0.1 * 0.4 * slope, -0.4 + 0.1 * (0.6 * slope + 0.3 * 0.4)], atol=1e-9)
-### END HIDDEN TESTS
+from course_utils.checks import as_tensor, check_close, check_true
+from course_utils.verdict import run_test
+
+
+def inputs(given, rng):
+    given.start = [1.0, 0.0]
+    ### BEGIN HIDDEN TESTS
+    given.step_case = [*rng.normal(size=2).tolist(), float(rng.uniform(0.05, 0.2)), float(rng.uniform(0.1, 1.0))]
+    ### END HIDDEN TESTS
+
+
+def probe(given, seen):
+    seen.free = simulate_dirac_gan(*given.start, 0.1, 300, 0.0)
+    ### BEGIN HIDDEN TESTS
+    seen.damped = simulate_dirac_gan(*given.start, 0.1, 300, 0.5)
+    theta0, psi0, eta, gamma = given.step_case
+    seen.one_step = simulate_dirac_gan(theta0, psi0, eta, 1, gamma)
+    ### END HIDDEN TESTS
+
+
+def judge(given, seen):
+    free = as_tensor(seen.free, "simulate_dirac_gan(1, 0, 0.1, 300, gamma=0)", shape=(301, 2))
+    check_true(bool(free[-1].norm() > free[0].norm()), (
+        f"without a penalty the Dirac-GAN ended at distance {float(free[-1].norm()):.3g} from (0, 0),"
+        " expected more than the start (1.0): simultaneous steps circle outwards."
+    ))
+    ### BEGIN HIDDEN TESTS
+    damped = as_tensor(seen.damped, "simulate_dirac_gan(1, 0, 0.1, 300, gamma=0.5)", shape=(301, 2))
+    check_true(bool(damped[-1].norm() < 0.05), (
+        f"with gamma=0.5 the Dirac-GAN ended at distance {float(damped[-1].norm()):.3g} from (0, 0); expected < 0.05."
+    ))
+    theta, psi, eta, gamma = given.step_case
+    one_step = as_tensor(seen.one_step, "simulate_dirac_gan(theta0, psi0, eta, 1, gamma)", shape=(2, 2))
+    slope = 1 / (1 + math.exp(theta * psi))
+    check_close(f"first step of simulate_dirac_gan({theta:.3g}, {psi:.3g}, {eta:.3g}, 1, {gamma:.3g})", one_step,
+                [[theta, psi], [theta - eta * psi * slope, psi + eta * (theta * slope - gamma * psi)]], atol=1e-9,
+                hint="z_(t+1) = z_t + eta * v(z_t), both coordinates from the current point.")
+    ### END HIDDEN TESTS
+
+
+run_test(inputs, probe, judge)
 
 # %% [markdown]
 # ### Measured on your implementation
