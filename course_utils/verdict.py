@@ -156,7 +156,7 @@ def decode(text: str) -> Record:
         top = json.loads(text)
     except ValueError as error:
         raise ObservationError(f"observations are not valid JSON ({error})") from None
-    if type(top) is not dict or not all(type(k) is str and k.isidentifier() for k in top):
+    if type(top) is not dict or not all(type(k) is str and k.isidentifier() and k[0] != "_" for k in top):
         raise ObservationError("observations must be named values")
     budget = [MAX_ITEMS]
     return Record(**{name: _from_plain(value, 1, budget) for name, value in top.items()})

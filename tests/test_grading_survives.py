@@ -231,7 +231,7 @@ def test_broken_files_get_a_clear_outcome(graded):
     assert results["missing"].score == 0 and "no notebook found" in results["missing"].outcome
     assert results["corrupt"].score == 0 and "not a readable notebook" in results["corrupt"].outcome
     assert (
-        results["renamed"].score == FULL and "was named a5 (1).ipynb" in results["renamed"].outcome
+        results["renamed"].score == FULL and "was named 'a5 (1).ipynb'" in results["renamed"].outcome
     )
     assert results["shadowed"].score == FULL
     for student in ("missing", "corrupt"):

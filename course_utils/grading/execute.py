@@ -15,6 +15,7 @@ before the death, 0 for the others.
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.v4 import new_code_cell, new_output
@@ -23,9 +24,11 @@ from nbgrader.preprocessors import Execute
 from traitlets import Integer
 
 from .. import verdict
+from .files import scrub
 from .kernel_client import PollingKernelManager
 
 GRADING_ERRORS = ("KernelDied", "NotebookTimeout", "CellTimeout")
+GRADING_KEY = "course_grading"  # notebook metadata: what happened while grading, written by the grader
 CELL_TIMEOUT = {
     "ename": "CellTimeout",
     "evalue": "the cell ran past its time limit and was interrupted",
@@ -77,17 +80,22 @@ class GuardedExecute(Execute):
         self._deadline = time.monotonic() + self.notebook_timeout
         self._current = 0
         self._budget_bound = False
+        self._event = None
         self.timeout_func = self._cell_timeout
         self.error_on_timeout = CELL_TIMEOUT
         info = resources["nbgrader"]
         self._tests = trusted_tests(info["db_url"], info["assignment"], info["notebook"])
         try:
-            return super().preprocess(nb, resources, km)
+            nb, resources = super().preprocess(nb, resources, km)
         except DeadKernelError:
             reason = "the kernel died while this cell ran (os._exit, a crash such as a segfault, or out of memory)"
             self._fail_from(nb, self._current, "KernelDied", reason)
         except CellTimeoutError:
             self._fail_from(nb, self._current, "NotebookTimeout", self._timeout_message())
+        # The kernel is gone: what it left in its folder is data. Links and special files go
+        # before nbgrader sets permissions there; the submission's metadata is overwritten.
+        folder = Path(resources["metadata"]["path"])
+        nb.metadata[GRADING_KEY] = {"event": self._event, "dropped": scrub(folder, keep=set(folder.glob("*.ipynb")))}
         return nb, resources
 
     def _cell_timeout(self, cell) -> int:
@@ -103,6 +111,7 @@ class GuardedExecute(Execute):
         self._current = index
         if cell.cell_type == "code" and time.monotonic() >= self._deadline:
             cell.outputs = [error_output("NotebookTimeout", self._timeout_message())]
+            self._record_event(index, self._timeout_message())
             return cell, resources
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
         if cell.cell_type == "code" and grade_id in self._tests:
@@ -114,10 +123,13 @@ class GuardedExecute(Execute):
     def _execute(self, cell, resources, index: int):
         """Run one cell in the kernel; a timeout that spent the notebook's budget ends the run."""
         cell, resources = super().preprocess_cell(cell, resources, index)
-        timed_out = any(o.get("ename") == "CellTimeout" for o in cell.get("outputs", []))
+        timed_out = any(o.get("evalue") == CELL_TIMEOUT["evalue"] for o in cell.get("outputs", []))
         if timed_out and self._budget_bound:  # the notebook's budget is spent: nothing more runs
             cell.outputs = [error_output("NotebookTimeout", self._timeout_message())]
             self._deadline = time.monotonic()
+            self._record_event(index, self._timeout_message())
+        elif timed_out:
+            self._record_event(index, CELL_TIMEOUT["evalue"])
         return cell, resources
 
     def _judge(self, cell, source: str, grade_id: str, resources, index: int) -> list:
@@ -150,7 +162,12 @@ class GuardedExecute(Execute):
             return [error_output(type(error).__name__, str(error)[:2000])]
         return [new_output("stream", name="stdout", text=printed)] if printed else []
 
+    def _record_event(self, index: int, message: str) -> None:
+        """The first thing that went wrong in the run, for the outcome line (cell numbers from 1)."""
+        self._event = self._event or f"cell {index + 1}: {message}"
+
     def _fail_from(self, nb, start: int, ename: str, reason: str) -> None:
+        self._record_event(start, reason)
         for index, cell in enumerate(nb.cells[start:], start):
             if cell.cell_type == "code":
                 message = (

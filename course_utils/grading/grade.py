@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import html
 import os
+import re
 import resource
 import secrets
 import shutil
@@ -20,17 +21,17 @@ import warnings
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from pathlib import Path
-from queue import Queue
 
 import nbformat
 from nbgrader.api import Gradebook
 from sqlalchemy.exc import SAWarning
 
 from .course import Course
-from .execute import GRADING_ERRORS
+from .execute import GRADING_KEY
+from .files import copy_tree
 from .nbgrader_cli import NbgraderError, run_nbgrader, sqlite_url
 from .release import generate
-from .sandbox import KERNEL_NAME, check_available, write_kernelspec
+from .sandbox import KERNEL_NAME, Limits, UidPool, check_available, write_kernelspec
 from .submissions import Submission, collect
 
 STARTUP_SECONDS = 120  # nbgrader start-up and saving, on top of the notebook's own time limit
@@ -52,7 +53,12 @@ c.KernelManager.connection_file = "{runtime}/connection.json"
 c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = r"\\w*Warning: "
 c.OverwriteCells.add_missing_cells = True
+c.HTMLExporter.sanitize_html = True  # no script, event handler or JavaScript output of the student's
 """
+# Feedback pages render math offline with the MathJax that jupyter-server-mathjax ships, copied
+# once to <out>/mathjax; a page lies at <out>/feedback/<student>/<id>/<notebook>.html.
+MATHJAX_URL = "../../../mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe"
+MATHJAX_CDN = re.compile(r'src="https://cdnjs\.cloudflare\.com/ajax/libs/mathjax/[^"]*"')
 NPROC_LIMIT = 256  # processes and threads of one submission's kernel
 UNSANDBOXED = "UNSANDBOXED (--no-sandbox)"
 
@@ -126,12 +132,10 @@ def grade(
         for sub in subs:
             sub.notes.append(UNSANDBOXED)
     results = []
-    slots = Queue()
-    for slot in range(max(1, settings.workers)):
-        slots.put(slot)
-    with ThreadPoolExecutor(max_workers=max(1, settings.workers)) as pool:
+    uids = UidPool(max(1, settings.workers))
+    with uids, ThreadPoolExecutor(max_workers=max(1, settings.workers)) as pool:
         futures = {
-            pool.submit(_autograde_one, sub, assignment_id, work, master_db, settings, slots): sub
+            pool.submit(_autograde_one, sub, assignment_id, work, master_db, settings, uids): sub
             for sub in subs
             if sub.notebook is not None
         }
@@ -139,14 +143,25 @@ def grade(
             if sub.notebook is None:
                 results.append(_record_ungradable(sub, assignment_id, db_url, out_dir))
         for future in as_completed(futures):
-            results.append(
-                _record(futures[future], future.result(), assignment_id, db_url, out_dir)
-            )
+            sub = futures[future]
+            try:
+                results.append(_record(sub, future.result(), assignment_id, db_url, out_dir))
+            except Exception as error:  # one student's failure is that student's row, never the batch's
+                sub.problem = quote(f"grading failed: {type(error).__name__}: {error}")
+                results.append(_record_ungradable(sub, assignment_id, db_url, out_dir))
+    _copy_mathjax(out_dir / "mathjax")
     results.sort(key=lambda r: r.student)
     write_csv(results, assignment_id, out_dir / f"grades_{assignment_id}.csv")
     write_all_grades(out_dir)
     shutil.rmtree(work, ignore_errors=True)
     return results
+
+
+def _copy_mathjax(target: Path) -> None:
+    if not target.exists():
+        import jupyter_server_mathjax
+
+        shutil.copytree(Path(jupyter_server_mathjax.__file__).parent / "static", target)
 
 
 def _limit_memory(limit: int | None):
@@ -165,7 +180,7 @@ def _autograde_one(
     work: Path,
     master_db: Path,
     settings: Settings,
-    slots: Queue,
+    uids: UidPool,
 ) -> str | None:
     """Autograde one student in work/students/<student>; returns None or why grading failed."""
     root = work / "students" / sub.student
@@ -192,22 +207,14 @@ def _autograde_one(
     memory = (
         settings.memory if settings.device == "cpu" else None
     )  # CUDA needs a huge address space
-    slot = slots.get()
-    if settings.sandbox:
-        workdir = root / "autograded" / sub.student / assignment_id
-        write_kernelspec(
-            root / "jupyter",
-            workdir,
-            [workdir / f"{assignment_id}.ipynb"],
-            runtime,
-            settings.device,
-            slot,
-            memory,
-            NPROC_LIMIT,
-            threads,
-        )
+    limits = Limits(memory=memory or 0, processes=NPROC_LIMIT, cpu_seconds=settings.timeout * threads)
     limit = None if settings.sandbox else _limit_memory(memory)
+    uid = uids.take()
     try:
+        if settings.sandbox:
+            workdir = root / "autograded" / sub.student / assignment_id
+            hidden = [workdir / f"{assignment_id}.ipynb"]
+            write_kernelspec(root / "jupyter", workdir, hidden, runtime, settings.device, uid, limits, threads)
         run_nbgrader(
             ["autograde", assignment_id, f"--student={sub.student}", "--force"],
             root=root,
@@ -226,8 +233,10 @@ def _autograde_one(
         return f"grading did not finish within {settings.timeout + STARTUP_SECONDS} s"
     except NbgraderError as error:
         return str(error).splitlines()[0] + " " + str(error).splitlines()[-1][:200]
+    except Exception as error:  # staging or nbgrader start-up: this student's row, not the batch
+        return f"{type(error).__name__}: {error}"
     finally:
-        slots.put(slot)
+        uids.give(uid)
         shutil.rmtree(runtime, ignore_errors=True)
     return None
 
@@ -285,10 +294,13 @@ def _record(
         outcome, failures = f"not graded: {failure}", []
     else:
         nb = nbformat.read(autograded / f"{assignment_id}.ipynb", as_version=4)
-        outcome = _grading_error(nb) or f"{total - failed}/{total} test cells passed"
+        grading = nb.metadata.get(GRADING_KEY, {})  # written by GuardedExecute, never by the student
+        outcome = grading.get("event") or f"{total - failed}/{total} test cells passed"
+        sub.notes += grading.get("dropped", [])
         failures = failed_tests(nb)
-    outcome = "; ".join([outcome, *sub.notes])
-    feedback = _publish(root, sub.student, assignment_id, out_dir, outcome, failures)
+    published = _publish(root, sub.student, assignment_id, out_dir)
+    outcome = quote("; ".join([outcome, *sub.notes, *published]), 1000)
+    feedback = _add_banner(out_dir / "feedback" / sub.student / assignment_id, outcome, failures)
     return Result(sub.student, score, max_score, outcome, feedback)
 
 
@@ -299,18 +311,9 @@ def failed_tests(nb: nbformat.NotebookNode) -> list[str]:
         meta = cell.metadata.get("nbgrader", {})
         errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
         if meta.get("grade") and meta.get("points") and errors:
-            error = f"{errors[0].get('ename')}: {errors[0].get('evalue')}"[:400]
+            error = quote(f"{errors[0].get('ename')}: {errors[0].get('evalue')}", 400)
             lines.append(f"{meta.get('grade_id')} (0 of {meta['points']:g} points): {error}")
     return lines
-
-
-def _grading_error(nb: nbformat.NotebookNode) -> str | None:
-    """The KernelDied / NotebookTimeout line GuardedExecute left in the autograded notebook."""
-    for index, cell in enumerate(nb.cells, 1):
-        for output in cell.get("outputs", []):
-            if output.get("output_type") == "error" and output.get("ename") in GRADING_ERRORS:
-                return f"cell {index}: {output['evalue']}"
-    return None
 
 
 def _record_ungradable(sub: Submission, assignment_id: str, db_url: str, out_dir: Path) -> Result:
@@ -318,7 +321,7 @@ def _record_ungradable(sub: Submission, assignment_id: str, db_url: str, out_dir
         _zero(_fresh_submission(gb, assignment_id, sub.student))
         gb.db.commit()
         score, max_score, _, _ = _scores(gb, assignment_id, sub.student)
-    outcome = f"not graded: {sub.problem}"
+    outcome = quote(f"not graded: {sub.problem}", 1000)
     feedback = out_dir / "feedback" / sub.student / assignment_id / "index.html"
     feedback.parent.mkdir(parents=True, exist_ok=True)
     feedback.write_text(_banner_page(outcome))
@@ -338,22 +341,18 @@ def _banner_page(outcome: str) -> str:
     return f"<!DOCTYPE html><html><body>{_banner(outcome)}</body></html>\n"
 
 
-def _publish(
-    root: Path,
-    student: str,
-    assignment_id: str,
-    out_dir: Path,
-    outcome: str,
-    failures: list[str],
-) -> Path | None:
-    """Copy the submitted, autograded and feedback folders to out_dir; put the outcome on the feedback."""
+def _publish(root: Path, student: str, assignment_id: str, out_dir: Path) -> list[str]:
+    """Copy the regular files of the submitted, autograded and feedback folders to out_dir
+    (never a link); returns notes on what was left out."""
+    notes = []
     for step in ("submitted", "autograded", "feedback"):
         src = root / step / student / assignment_id
-        dst = out_dir / step / student / assignment_id
-        shutil.rmtree(dst, ignore_errors=True)
-        if src.exists():
-            shutil.copytree(src, dst)
-    feedback_dir = out_dir / "feedback" / student / assignment_id
+        notes += copy_tree(src, out_dir / step / student / assignment_id)
+    return sorted(set(notes))
+
+
+def _add_banner(feedback_dir: Path, outcome: str, failures: list[str]) -> Path:
+    """Put the outcome on every feedback page (a page of its own when there is none)."""
     pages = sorted(feedback_dir.glob("*.html"))
     if not pages:
         feedback_dir.mkdir(parents=True, exist_ok=True)
@@ -361,12 +360,23 @@ def _publish(
         page.write_text(_banner_page(outcome))
         return page
     for page in pages:
-        text = page.read_text()
+        text = MATHJAX_CDN.sub(f'src="{MATHJAX_URL}"', page.read_text(errors="replace"))
         page.write_text(text.replace("<body>", "<body>" + _banner(outcome, failures), 1))
     return pages[0]
 
 
 CSV_HEADER = ["student_id", "assignment", "score", "max_score", "outcome"]
+
+
+def quote(text: str, limit: int = 300) -> str:
+    """Text that came from a student, fit for one line: control characters escaped, shortened."""
+    text = "".join(c if c.isprintable() else ascii(c)[1:-1] for c in str(text))
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def csv_cell(text: str) -> str:
+    """A CSV cell a spreadsheet will not run as a formula."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def write_csv(results: list[Result], assignment_id: str, path: Path) -> None:
@@ -375,7 +385,7 @@ def write_csv(results: list[Result], assignment_id: str, path: Path) -> None:
         writer.writerow(CSV_HEADER)
         for r in results:
             writer.writerow(
-                [r.student, assignment_id, f"{r.score:g}", f"{r.max_score:g}", r.outcome]
+                [csv_cell(r.student), assignment_id, f"{r.score:g}", f"{r.max_score:g}", csv_cell(r.outcome)]
             )
 
 

@@ -4,7 +4,7 @@ Runs as root inside the sandbox (which already has no network and a private view
 files): copies the connection file where the kernel can read it, sets the resource limits,
 drops to the grading uid with no capabilities and no way back (no_new_privs), then execs
 ipykernel. The kernel's working directory (the student's folder) and the connection file's
-folder are handed to the grading uid. Usage: python -m course_utils.grading.kernel_launcher UID MEMORY NPROC CONNECTION_FILE [ARGS...]
+folder are handed to the grading uid. Usage: python -m course_utils.grading.kernel_launcher UID LIMITS_JSON CONNECTION_FILE [ARGS...]
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ import resource
 import shutil
 import sys
 
+from course_utils.grading.sandbox import Limits
+
 PR_SET_NO_NEW_PRIVS = 38
-MAX_FILE_BYTES = 1 << 30
 
 
 def _chown_tree(top: str, uid: int) -> None:
@@ -29,8 +30,8 @@ def _chown_tree(top: str, uid: int) -> None:
 
 
 def main(argv: list[str]) -> None:
-    uid, memory, nproc, connection_file, *kernel_args = argv
-    uid, memory, nproc = int(uid), int(memory), int(nproc)
+    uid, limits, connection_file, *kernel_args = argv
+    uid, limits = int(uid), Limits.from_json(limits)
     _chown_tree(os.getcwd(), uid)  # the student's own folder: the only writable place
     os.chown(os.path.dirname(connection_file), uid, uid)  # where the kernel creates its IPC sockets
     private = "/tmp/kernel-connection.json"
@@ -39,10 +40,12 @@ def main(argv: list[str]) -> None:
     os.chmod(private, 0o600)
     os.makedirs("/tmp/home", exist_ok=True)
     os.chown("/tmp/home", uid, uid)
-    if memory > 0:
-        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (MAX_FILE_BYTES, MAX_FILE_BYTES))
+    if limits.memory > 0:
+        resource.setrlimit(resource.RLIMIT_AS, (limits.memory, limits.memory))
+    if limits.cpu_seconds > 0:  # SIGXCPU at the soft limit, SIGKILL a little later
+        resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 5))
+    resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_bytes, limits.file_bytes))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     if ctypes.CDLL(None, use_errno=True).prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
         raise SystemExit("could not set no_new_privs")

@@ -35,7 +35,8 @@ def run_nbgrader(
         cwd=root,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        text=True,
+        encoding="utf-8",
+        errors="replace",  # what a student's kernel printed is never decoded strictly
         env={**os.environ, "PATH": path, **(env or {})},
         preexec_fn=preexec_fn,
         start_new_session=True,

@@ -9,13 +9,16 @@ unprivileged uid of its own with memory, process-count and file-size limits.
 
 from __future__ import annotations
 
+import fcntl
 import glob
 import json
 import os
 import shutil
 import subprocess
 import sys
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from queue import Queue
 
 import course_utils
 
@@ -128,29 +131,84 @@ def bwrap_argv(workdir: Path, hidden: list[Path], runtime: Path, device: str, th
     return args + ["--chdir", str(workdir)]
 
 
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits of one student's kernel, handed whole to the kernel launcher."""
+
+    memory: int = 0  # address space in bytes; 0: none (CUDA needs a huge one)
+    processes: int = 256  # processes and threads of the kernel's uid
+    cpu_seconds: int = 0  # CPU time of the kernel; 0: none
+    file_bytes: int = 1 << 30  # largest file it may write
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> "Limits":
+        return cls(**{k: int(v) for k, v in json.loads(text).items()})
+
+
+class UidPool:
+    """Kernel uids that no other `course grade` on this host uses at the same time.
+
+    A uid is held by an exclusive lock on /tmp/course-grading-uid-<uid>.lock for as long as
+    this pool lives, so the per-uid process limit of one run never counts another run's kernels.
+    """
+
+    def __init__(self, count: int, base: int = BASE_UID, span: int = 4096):
+        self._held: Queue[tuple[int, object]] = Queue()
+        for uid in range(base, base + span):
+            if self._held.qsize() == count:
+                break
+            lock = open(f"/tmp/course-grading-uid-{uid}.lock", "a")
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                lock.close()
+                continue
+            self._held.put((uid, lock))
+        if self._held.qsize() < count:
+            raise SystemExit(f"no free kernel uid in {base}..{base + span - 1}: too many course grade runs")
+        self._locks = list(self._held.queue)
+        self._lock_of: dict[int, object] = {}
+
+    def take(self) -> int:
+        """A uid for one kernel (waits until one is free); give it back when the kernel is gone."""
+        uid, lock = self._held.get()
+        self._lock_of[uid] = lock
+        return uid
+
+    def give(self, uid: int) -> None:
+        self._held.put((uid, self._lock_of.pop(uid)))
+
+    def __enter__(self) -> "UidPool":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for _, lock in self._locks:
+            lock.close()
+
+
 def write_kernelspec(
     jupyter_dir: Path,
     workdir: Path,
     hidden: list[Path],
     runtime: Path,
     device: str,
-    slot: int,
-    memory: int | None,
-    nproc: int,
+    uid: int,
+    limits: Limits,
     threads: int,
 ) -> None:
     """Write jupyter_dir/kernels/course-sandbox/kernel.json for one student's grading run.
 
-    slot: the worker's number; each worker's kernels get their own uid, so process limits of
-    one submission never count against another graded at the same time.
+    uid: from a UidPool, so process limits of one submission never count against another.
     """
     launcher = [
         sys.executable,
         "-m",
         "course_utils.grading.kernel_launcher",
-        str(BASE_UID + slot),
-        str(memory or 0),
-        str(nproc),
+        str(uid),
+        limits.to_json(),
         "{connection_file}",
     ]
     spec = {

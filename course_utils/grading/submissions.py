@@ -19,6 +19,7 @@ from .course import read_notebook
 
 STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
 MAX_UNZIPPED_BYTES = 512 * 2**20
+MAX_NOTEBOOK_BYTES = 64 * 2**20
 EXPECTED_KERNEL = "python3"
 
 
@@ -53,9 +54,14 @@ def _visible(paths):
     return sorted(p for p in paths if not p.name.startswith((".", "__")))
 
 
+def _regular(path: Path) -> bool:
+    """A regular file or folder itself, not a link to one (links are never followed)."""
+    return not path.is_symlink() and (path.is_file() or path.is_dir())
+
+
 def _candidates(folder: Path, assignment_id: str) -> list[Path]:
     inner = folder / assignment_id
-    search = inner if inner.is_dir() else folder
+    search = inner if inner.is_dir() and not inner.is_symlink() else folder
     return _visible(search.glob("*.ipynb"))
 
 
@@ -103,7 +109,9 @@ def collect(
         source = unzip(source, staging / "unzipped")
     found: dict[str, list[Path]] = {}
     for entry in _visible(source.iterdir()):
-        if entry.is_dir():
+        if entry.is_symlink():
+            found[entry.name if entry.suffix != ".ipynb" else entry.stem] = [entry]
+        elif entry.is_dir():
             found[entry.name] = _candidates(entry, assignment_id)
         elif entry.suffix == ".ipynb":
             found.setdefault(entry.stem, []).append(entry)
@@ -121,18 +129,25 @@ def _prepare(
         sub.problem = "the folder name is not a valid student id (letters, digits, _ . @ -)"
         return sub
     expected = f"{assignment_id}.ipynb"
+    links = [p for p in paths if not _regular(p)]
+    if links:
+        sub.notes.append(f"{len(links)} links or special files ignored ({ascii(links[0].name)})")
+        paths = [p for p in paths if _regular(p)]
     named = [p for p in paths if p.name == expected]
     if named:
         path = named[0]
     elif len(paths) == 1:
         path = paths[0]
         if path.name != f"{student}.ipynb":
-            sub.notes.append(f"notebook was named {path.name}, graded as {expected}")
+            sub.notes.append(f"notebook was named {ascii(path.name)}, graded as {expected}")
     elif not paths:
         sub.problem = f"no notebook found (expected {expected})"
         return sub
     else:
         sub.problem = f"{len(paths)} notebooks and none named {expected}"
+        return sub
+    if path.stat().st_size > MAX_NOTEBOOK_BYTES:
+        sub.problem = f"the notebook is larger than {MAX_NOTEBOOK_BYTES // 2**20} MiB"
         return sub
     try:
         nb = read_notebook(path)
@@ -143,7 +158,7 @@ def _prepare(
         sub.notes.append("nbgrader cell metadata restored")
     kernel = nb.metadata.get("kernelspec", {}).get("name")
     if kernel != EXPECTED_KERNEL:
-        sub.notes.append(f"kernelspec {kernel!r} replaced by {EXPECTED_KERNEL!r}")
+        sub.notes.append(f"kernelspec {ascii(kernel)[:80]} replaced by {EXPECTED_KERNEL!r}")
     sub.notebook = staging / "notebooks" / f"{student}.ipynb"
     sub.notebook.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, sub.notebook)
