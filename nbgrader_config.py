@@ -8,7 +8,7 @@ c.CourseDirectory.release_directory = "assignments"
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "*_metrics.json"]
 
 # Training cells run longer than nbgrader's 30 s default.
-c.Execute.timeout = 600
+c.Execute.timeout = 600  # course_utils.grading.execute.NOTEBOOK_TIMEOUT
 # A library warning on stderr must not zero a correct test cell.
 c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = r"\w*Warning: "

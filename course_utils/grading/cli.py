@@ -97,7 +97,8 @@ def parser() -> argparse.ArgumentParser:
         "--device", choices=["cpu", "cuda"], default="cpu", help="device for student kernels"
     )
     g.add_argument(
-        "--timeout", type=int, default=600, help="seconds allowed for one notebook (default 600)"
+        "--timeout", type=int, default=NOTEBOOK_TIMEOUT,
+        help=f"seconds allowed for one notebook (default {NOTEBOOK_TIMEOUT})",
     )
     g.add_argument("--memory", default="6G", help="memory limit per submission on cpu (default 6G)")
     g.add_argument(

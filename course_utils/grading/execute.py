@@ -27,6 +27,7 @@ from .. import verdict
 from .files import scrub
 from .kernel_client import PollingKernelManager
 
+NOTEBOOK_TIMEOUT = 600  # seconds for one notebook, top to bottom: the one default everywhere
 GRADING_ERRORS = ("KernelDied", "NotebookTimeout", "CellTimeout")
 GRADING_KEY = "course_grading"  # notebook metadata: what happened while grading, written by the grader
 CELL_TIMEOUT = {
@@ -69,7 +70,7 @@ def trusted_tests(db_url: str, assignment: str, notebook: str) -> dict[str, str]
 class GuardedExecute(Execute):
     """Execute every cell within one wall-clock budget; judge test cells here; survive kernel deaths."""
 
-    notebook_timeout = Integer(600, help="Seconds for the whole notebook.").tag(config=True)
+    notebook_timeout = Integer(NOTEBOOK_TIMEOUT, help="Seconds for the whole notebook.").tag(config=True)
     test_seed = Integer(0, help="Seed of the test inputs, drawn once per grading run.").tag(config=True)
 
     def __init__(self, *args, **kwargs):

@@ -27,7 +27,7 @@ from nbgrader.api import Gradebook
 from sqlalchemy.exc import SAWarning
 
 from .course import Course
-from .execute import GRADING_KEY
+from .execute import GRADING_KEY, NOTEBOOK_TIMEOUT
 from .files import copy_tree
 from .nbgrader_cli import NbgraderError, run_nbgrader, sqlite_url
 from .release import generate
@@ -40,7 +40,7 @@ AUTOGRADE_CONFIG = """\
 from course_utils.grading.execute import autograde_preprocessors
 
 c = get_config()
-c.CourseDirectory.course_id = "deep-generative-models"
+load_subconfig("{course_config}")  # the course's own settings; grading adds and overrides below
 c.CourseDirectory.source_directory = "source"
 c.Autograde.autograde_preprocessors = autograde_preprocessors()
 c.GuardedExecute.notebook_timeout = {timeout}
@@ -50,9 +50,6 @@ c.GuardedExecute.kernel_name = "{kernel}"
 c.KernelManager.transport = "ipc"
 c.KernelManager.ip = "{runtime}/kernel"
 c.KernelManager.connection_file = "{runtime}/connection.json"
-c.IgnorePattern.enabled = True
-c.IgnorePattern.pattern = r"\\w*Warning: "
-c.OverwriteCells.add_missing_cells = True
 c.HTMLExporter.sanitize_html = True  # no script, event handler or JavaScript output of the student's
 """
 # Feedback pages render math offline with the MathJax that jupyter-server-mathjax ships, copied
@@ -69,10 +66,27 @@ class Settings:
 
     workers: int = 1
     device: str = "cpu"
-    timeout: int = 600
+    timeout: int = NOTEBOOK_TIMEOUT
     memory: int | None = 6 * 2**30
     sandbox: bool = True
     seed: int | None = None  # of the hidden test inputs; None draws a fresh one per grading run
+
+
+@dataclass(frozen=True)
+class Layout:
+    """nbgrader's folders of one student: <root>/<step>/<student>/<assignment>."""
+
+    root: Path
+    student: str
+    assignment_id: str
+
+    def step(self, name: str) -> Path:
+        return self.root / name / self.student / self.assignment_id
+
+
+def _private(work: Path, sub: Submission, assignment_id: str) -> Layout:
+    """The student's private nbgrader course folder, where autograde runs."""
+    return Layout(work / "students" / sub.student, sub.student, assignment_id)
 
 
 @dataclass
@@ -135,7 +149,7 @@ def grade(
     uids = UidPool(max(1, settings.workers))
     with uids, ThreadPoolExecutor(max_workers=max(1, settings.workers)) as pool:
         futures = {
-            pool.submit(_autograde_one, sub, assignment_id, work, master_db, settings, uids): sub
+            pool.submit(_autograde_one, course, sub, assignment_id, work, master_db, settings, uids): sub
             for sub in subs
             if sub.notebook is not None
         }
@@ -175,6 +189,7 @@ def _limit_memory(limit: int | None):
 
 
 def _autograde_one(
+    course: Course,
     sub: Submission,
     assignment_id: str,
     work: Path,
@@ -183,8 +198,9 @@ def _autograde_one(
     uids: UidPool,
 ) -> str | None:
     """Autograde one student in work/students/<student>; returns None or why grading failed."""
-    root = work / "students" / sub.student
-    target = root / "submitted" / sub.student / assignment_id
+    private = _private(work, sub, assignment_id)
+    root = private.root
+    target = private.step("submitted")
     target.mkdir(parents=True)
     shutil.copy(sub.notebook, target / f"{assignment_id}.ipynb")
     shutil.copy(master_db, root / "gradebook.db")
@@ -192,7 +208,8 @@ def _autograde_one(
     kernel = KERNEL_NAME if settings.sandbox else "python3"
     (root / "nbgrader_config.py").write_text(
         AUTOGRADE_CONFIG.format(
-            timeout=settings.timeout, seed=settings.seed, kernel=kernel, runtime=runtime
+            course_config=course.root / "nbgrader_config.py", timeout=settings.timeout,
+            seed=settings.seed, kernel=kernel, runtime=runtime,
         )
     )
     threads = max(1, (os.cpu_count() or 1) // max(1, settings.workers))
@@ -212,7 +229,7 @@ def _autograde_one(
     uid = uids.take()
     try:
         if settings.sandbox:
-            workdir = root / "autograded" / sub.student / assignment_id
+            workdir = private.step("autograded")
             hidden = [workdir / f"{assignment_id}.ipynb"]
             write_kernelspec(root / "jupyter", workdir, hidden, runtime, settings.device, uid, limits, threads)
         run_nbgrader(
@@ -279,8 +296,8 @@ def _scores(gb: Gradebook, assignment_id: str, student: str) -> tuple[float, flo
 def _record(
     sub: Submission, failure: str | None, assignment_id: str, db_url: str, out_dir: Path
 ) -> Result:
-    root = out_dir / ".work" / assignment_id / "students" / sub.student
-    autograded = root / "autograded" / sub.student / assignment_id
+    private = _private(out_dir / ".work" / assignment_id, sub, assignment_id)
+    root, autograded = private.root, private.step("autograded")
     with Gradebook(db_url) as gb:
         submission = _fresh_submission(gb, assignment_id, sub.student)
         if failure is None and autograded.exists():
@@ -298,9 +315,10 @@ def _record(
         outcome = grading.get("event") or f"{total - failed}/{total} test cells passed"
         sub.notes += grading.get("dropped", [])
         failures = failed_tests(nb)
-    published = _publish(root, sub.student, assignment_id, out_dir)
+    public = Layout(out_dir, sub.student, assignment_id)
+    published = _publish(private, public)
     outcome = quote("; ".join([outcome, *sub.notes, *published]), 1000)
-    feedback = _add_banner(out_dir / "feedback" / sub.student / assignment_id, outcome, failures)
+    feedback = _add_banner(public.step("feedback"), outcome, failures)
     return Result(sub.student, score, max_score, outcome, feedback)
 
 
@@ -322,7 +340,7 @@ def _record_ungradable(sub: Submission, assignment_id: str, db_url: str, out_dir
         gb.db.commit()
         score, max_score, _, _ = _scores(gb, assignment_id, sub.student)
     outcome = quote(f"not graded: {sub.problem}", 1000)
-    feedback = out_dir / "feedback" / sub.student / assignment_id / "index.html"
+    feedback = Layout(out_dir, sub.student, assignment_id).step("feedback") / "index.html"
     feedback.parent.mkdir(parents=True, exist_ok=True)
     feedback.write_text(_banner_page(outcome))
     return Result(sub.student, score, max_score, outcome, feedback)
@@ -341,13 +359,12 @@ def _banner_page(outcome: str) -> str:
     return f"<!DOCTYPE html><html><body>{_banner(outcome)}</body></html>\n"
 
 
-def _publish(root: Path, student: str, assignment_id: str, out_dir: Path) -> list[str]:
-    """Copy the regular files of the submitted, autograded and feedback folders to out_dir
-    (never a link); returns notes on what was left out."""
+def _publish(private: Layout, public: Layout) -> list[str]:
+    """Copy the regular files of the submitted, autograded and feedback folders (never a link);
+    returns notes on what was left out."""
     notes = []
     for step in ("submitted", "autograded", "feedback"):
-        src = root / step / student / assignment_id
-        notes += copy_tree(src, out_dir / step / student / assignment_id)
+        notes += copy_tree(private.step(step), public.step(step))
     return sorted(set(notes))
 
 

@@ -16,6 +16,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 from .course import Course
+from .execute import NOTEBOOK_TIMEOUT
 from .kernel_client import PollingKernelManager
 
 SOURCES = "notebooks"
@@ -71,7 +72,7 @@ class Run(NamedTuple):
 
 
 def execute(
-    path: Path, timeout: int = 600, device: str | None = None, keep: Path | None = None
+    path: Path, timeout: int = NOTEBOOK_TIMEOUT, device: str | None = None, keep: Path | None = None
 ) -> Run:
     """Run a notebook top to bottom in a fresh python3 kernel, in a scratch copy of its folder.
 
