@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .course import Course
+from .course import NOTEBOOK_TIMEOUT, Course
 
 
 def _release(args, course: Course) -> None:

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import nbformat
 
+NOTEBOOK_TIMEOUT = 600  # seconds for one notebook, top to bottom: the one default everywhere
+
 CONFIG_FILE = "nbgrader_config.py"
 
 

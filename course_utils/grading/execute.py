@@ -24,10 +24,10 @@ from nbgrader.preprocessors import Execute
 from traitlets import Integer
 
 from .. import verdict
+from .course import NOTEBOOK_TIMEOUT
 from .files import scrub
 from .kernel_client import PollingKernelManager
 
-NOTEBOOK_TIMEOUT = 600  # seconds for one notebook, top to bottom: the one default everywhere
 GRADING_ERRORS = ("KernelDied", "NotebookTimeout", "CellTimeout")
 GRADING_KEY = "course_grading"  # notebook metadata: what happened while grading, written by the grader
 CELL_TIMEOUT = {

@@ -26,8 +26,8 @@ import nbformat
 from nbgrader.api import Gradebook
 from sqlalchemy.exc import SAWarning
 
-from .course import Course
-from .execute import GRADING_KEY, NOTEBOOK_TIMEOUT
+from .course import NOTEBOOK_TIMEOUT, Course
+from .execute import GRADING_KEY
 from .files import copy_tree
 from .nbgrader_cli import NbgraderError, run_nbgrader, sqlite_url
 from .release import generate
@@ -42,6 +42,7 @@ from course_utils.grading.execute import autograde_preprocessors
 c = get_config()
 load_subconfig("{course_config}")  # the course's own settings; grading adds and overrides below
 c.CourseDirectory.source_directory = "source"
+c.CourseDirectory.db_url = "sqlite:///{root}/gradebook.db"
 c.Autograde.autograde_preprocessors = autograde_preprocessors()
 c.GuardedExecute.notebook_timeout = {timeout}
 c.GuardedExecute.timeout = {timeout}
@@ -208,7 +209,7 @@ def _autograde_one(
     kernel = KERNEL_NAME if settings.sandbox else "python3"
     (root / "nbgrader_config.py").write_text(
         AUTOGRADE_CONFIG.format(
-            course_config=course.root / "nbgrader_config.py", timeout=settings.timeout,
+            course_config=course.root / "nbgrader_config.py", root=root.resolve(), timeout=settings.timeout,
             seed=settings.seed, kernel=kernel, runtime=runtime,
         )
     )
@@ -233,18 +234,12 @@ def _autograde_one(
             hidden = [workdir / f"{assignment_id}.ipynb"]
             write_kernelspec(root / "jupyter", workdir, hidden, runtime, settings.device, uid, limits, threads)
         run_nbgrader(
-            ["autograde", assignment_id, f"--student={sub.student}", "--force"],
+            [str(root), assignment_id, sub.student],
             root=root,
-            db_url=sqlite_url(root / "gradebook.db"),
             env=env,
             timeout=settings.timeout + STARTUP_SECONDS,
             preexec_fn=limit,
-        )
-        run_nbgrader(
-            ["generate_feedback", assignment_id, f"--student={sub.student}", "--force"],
-            root=root,
-            db_url=sqlite_url(root / "gradebook.db"),
-            timeout=STARTUP_SECONDS,
+            module="course_utils.grading.autograde_student",
         )
     except subprocess.TimeoutExpired:
         return f"grading did not finish within {settings.timeout + STARTUP_SECONDS} s"

@@ -21,15 +21,19 @@ def run_nbgrader(
     env: dict | None = None,
     preexec_fn=None,
     check: bool = True,
+    module: str = "nbgrader",
 ) -> subprocess.CompletedProcess:
-    """`nbgrader ARGS` with cwd=root (so root's nbgrader_config.py applies)."""
+    """`python -m MODULE ARGS` (nbgrader's own command by default) with cwd=root, so root's
+    nbgrader_config.py applies; nbgrader's command also gets root and db_url as options."""
     bin_dir = str(
         Path(sys.executable).parent
     )  # nbgrader runs `alembic` from the environment's bin/
     path = bin_dir + os.pathsep + os.environ.get("PATH", "")
-    cmd = [sys.executable, "-m", "nbgrader", *args, f"--CourseDirectory.root={root}"]
-    if db_url:
-        cmd.append(f"--CourseDirectory.db_url={db_url}")
+    cmd = [sys.executable, "-m", module, *args]
+    if module == "nbgrader":
+        cmd.append(f"--CourseDirectory.root={root}")
+        if db_url:
+            cmd.append(f"--CourseDirectory.db_url={db_url}")
     proc = subprocess.Popen(
         cmd,
         cwd=root,
@@ -50,7 +54,7 @@ def run_nbgrader(
     proc = subprocess.CompletedProcess(cmd, proc.returncode, stdout, stderr)
     if check and proc.returncode != 0:
         tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
-        raise NbgraderError(f"nbgrader {' '.join(args)} failed (exit {proc.returncode}):\n{tail}")
+        raise NbgraderError(f"{module} {' '.join(args)} failed (exit {proc.returncode}):\n{tail}")
     return proc
 
 

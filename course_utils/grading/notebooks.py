@@ -15,8 +15,7 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from .course import Course
-from .execute import NOTEBOOK_TIMEOUT
+from .course import NOTEBOOK_TIMEOUT, Course
 from .kernel_client import PollingKernelManager
 
 SOURCES = "notebooks"

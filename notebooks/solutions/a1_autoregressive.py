@@ -106,37 +106,59 @@ print(autoregressive_log_prob(example_logits, example_x))
 import math
 
 import torch
-from course_utils.checks import as_tensor, check_close
+from course_utils.checks import check_close
+from course_utils.verdict import run_test
 
 
-def log_sigmoid(t: float) -> float:
-    return -math.log1p(math.exp(-t)) if t > 0 else t - math.log1p(math.exp(t))
+def inputs(given, rng):
+    given.logits = torch.tensor([[0.0, 2.0, -1.0], [1.5, -0.5, 3.0]], dtype=torch.float32)
+    given.bits = torch.tensor([[1.0, 0.0, 1.0], [0.0, 0.0, 1.0]], dtype=torch.float32)
+    ### BEGIN HIDDEN TESTS
+    signs = rng.choice([-1.0, 1.0], size=(2, 4))
+    flip = rng.random((2, 4)) < 0.5
+    flip[:, 0], flip[:, 1] = True, False  # every image has a pixel its logit gets wrong, and one it gets right
+    given.big = torch.tensor(100.0 * signs, dtype=torch.float32)
+    given.x_big = torch.tensor((signs > 0) != flip, dtype=torch.float32)
+    given.logits64 = torch.tensor(4 * rng.normal(size=(6, 20)), dtype=torch.float64)
+    given.bits64 = torch.tensor(rng.random((6, 20)) < 0.5, dtype=torch.float64)
+    ### END HIDDEN TESTS
 
 
-logits = [[0.0, 2.0, -1.0], [1.5, -0.5, 3.0]]
-bits = [[1.0, 0.0, 1.0], [0.0, 0.0, 1.0]]
-expected = [sum(log_sigmoid(l if b else -l) for l, b in zip(ls, bs)) for ls, bs in zip(logits, bits)]
-check_close(
-    "autoregressive_log_prob(logits, x) for two images of D = 3 pixels",
-    autoregressive_log_prob(torch.tensor(logits), torch.tensor(bits)), expected, atol=1e-5,
-    hint="sum over pixels of x*log(sigmoid(l)) + (1 - x)*log(sigmoid(-l)); the result is <= 0 and has shape (B,).",
-)
-### BEGIN HIDDEN TESTS
-big = torch.tensor([[100.0, -100.0, 100.0, -100.0], [100.0, 100.0, -100.0, -100.0]])
-x_big = torch.tensor([[1.0, 0.0, 0.0, 1.0], [1.0, 1.0, 0.0, 0.0]])
-check_close(
-    "autoregressive_log_prob with logits of size 100", autoregressive_log_prob(big, x_big), [-200.0, 0.0],
-    atol=1e-3, hint="log(sigmoid(-100)) is -100, not -inf: compute log(sigmoid) with F.logsigmoid (or softplus).",
-)
-generator = torch.Generator().manual_seed(1)
-logits = 4 * torch.randn(6, 20, generator=generator, dtype=torch.float64)
-bits = (torch.rand(6, 20, generator=generator) < 0.5).double()
-expected = [sum(log_sigmoid(l if b else -l) for l, b in zip(ls, bs)) for ls, bs in zip(logits.tolist(), bits.tolist())]
-check_close("autoregressive_log_prob on 6 images of 20 pixels (float64)", autoregressive_log_prob(logits, bits),
-            expected, atol=1e-6, hint="one value per image: the sum (not the mean) of the per-pixel log-probabilities.")
-check_close("autoregressive_log_prob on float32 inputs", autoregressive_log_prob(logits.float(), bits.float()),
-            expected, atol=1e-3)
-### END HIDDEN TESTS
+def probe(given, seen):
+    seen.log_p = autoregressive_log_prob(given.logits, given.bits)
+    ### BEGIN HIDDEN TESTS
+    seen.big = autoregressive_log_prob(given.big, given.x_big)
+    seen.log_p64 = autoregressive_log_prob(given.logits64, given.bits64)
+    seen.log_p32 = autoregressive_log_prob(given.logits64.float(), given.bits64.float())
+    ### END HIDDEN TESTS
+
+
+def judge(given, seen):
+    def log_sigmoid(t: float) -> float:
+        return -math.log1p(math.exp(-t)) if t > 0 else t - math.log1p(math.exp(t))
+
+    def reference(logits, bits):
+        return [sum(log_sigmoid(l if b else -l) for l, b in zip(ls, bs))
+                for ls, bs in zip(logits.tolist(), bits.tolist())]
+
+    check_close(
+        "autoregressive_log_prob(logits, x) for two images of D = 3 pixels",
+        seen.log_p, reference(given.logits, given.bits), atol=1e-5,
+        hint="sum over pixels of x*log(sigmoid(l)) + (1 - x)*log(sigmoid(-l)); the result is <= 0 and has shape (B,).",
+    )
+    ### BEGIN HIDDEN TESTS
+    check_close(
+        "autoregressive_log_prob with logits of size 100", seen.big, reference(given.big, given.x_big),
+        atol=1e-3, hint="log(sigmoid(-100)) is -100, not -inf: compute log(sigmoid) with F.logsigmoid (or softplus).",
+    )
+    expected = reference(given.logits64, given.bits64)
+    check_close("autoregressive_log_prob on 6 images of 20 pixels (float64)", seen.log_p64, expected, atol=1e-6,
+                hint="one value per image: the sum (not the mean) of the per-pixel log-probabilities.")
+    check_close("autoregressive_log_prob on float32 inputs", seen.log_p32, expected, atol=1e-3)
+    ### END HIDDEN TESTS
+
+
+run_test(inputs, probe, judge)
 
 # %% [markdown]
 # ## 2. Masked convolutions
@@ -213,53 +235,92 @@ plt.show()
 # %% nbgrader={"grade": true, "grade_id": "test_masked_conv", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 """MaskedConv2d: through gradients, the centre output sees exactly the kernel positions before the centre (A) or up to it (B)."""
 import torch
-from course_utils.checks import as_tensor, check_true
+from course_utils.checks import as_list, as_tensor, check_true
+from course_utils.verdict import run_test
 
 
-def check_mask(mask_type, in_channels, out_channels, kernel_size, seed=0):
-    kh, kw = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size
-    name = f"MaskedConv2d({mask_type!r}, {in_channels}, {out_channels}, {kernel_size})"
-    torch.manual_seed(seed)
-    conv = MaskedConv2d(mask_type, in_channels, out_channels, kernel_size).to(device)
-    x = torch.randn(2, in_channels, kh, kw, device=device, requires_grad=True)
-    out = conv(x)
-    as_tensor(out, f"{name} on an input of shape (2, {in_channels}, {kh}, {kw})", shape=(2, out_channels, 1, 1),
-              hint="without padding a kh x kw kernel on a kh x kw input gives one output pixel.")
-    check_true(type(out) is torch.Tensor, f"{name}(x) returned {type(out).__name__}, expected a torch.Tensor.")
-    try:
-        (grad,) = torch.autograd.grad(out, x, grad_outputs=torch.ones(2, out_channels, 1, 1, device=device))
-    except RuntimeError as error:
-        check_true(False, f"could not backpropagate through {name}: {error}",
-                   hint="the output must be computed from x with torch operations (no .detach()).")
-    seen = as_tensor(grad, f"gradient of {name}(x) with respect to x").abs().sum(dim=(0, 1))
-    threshold = 1e-6 * float(seen.max())
-    for i in range(kh):
-        for j in range(kw):
-            before = (i, j) < (kh // 2, kw // 2) or (mask_type == "B" and (i, j) == (kh // 2, kw // 2))
-            sees = bool(seen[i, j] > threshold)
-            offset = f"kernel position (row {i}, col {j}), offset ({i - kh // 2:+d}, {j - kw // 2:+d}) from the centre"
-            check_true(not sees or before, (
-                f"{name}: the output depends on the input at {offset}, which comes after the centre"
-                f"{'' if mask_type == 'B' else ' or is the centre'} in raster order; its weight must be masked."
-            ), hint="zero every row below the centre, and in the centre row the pixels right of the centre"
-                    " (type A: the centre too).")
-            check_true(sees or not before, (
-                f"{name}: the output does not depend on the input at {offset}, which comes before the centre"
-                f"{' (or is the centre, kept by type B)' if (i, j) == (kh // 2, kw // 2) else ''}; the mask hides too much."
-            ), hint="keep every row above the centre and the pixels left of the centre in the centre row.")
+def inputs(given, rng):
+    def case(mask_type, in_channels, out_channels, kernel_size, seed):
+        kh, kw = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size
+        x = torch.tensor(rng.normal(size=(2, in_channels, kh, kw)), dtype=torch.float32)
+        return {"mask_type": mask_type, "in_channels": in_channels, "out_channels": out_channels,
+                "kernel_size": kernel_size, "seed": seed, "x": x}
+
+    given.cases = [case("A", 1, 1, 5, 0), case("B", 1, 1, 5, 0)]
+    ### BEGIN HIDDEN TESTS
+    for mask_type, square in [("A", True), ("B", True), ("A", False), ("B", False)]:
+        kh, kw = (int(k) for k in rng.choice([3, 5, 7], size=2))
+        in_channels, out_channels = (int(c) for c in rng.integers(1, 6, size=2))
+        given.cases.append(case(mask_type, in_channels, out_channels, kh if square else [kh, kw],
+                                int(rng.integers(2**31))))
+    given.padded_shape = [1, 2, int(rng.integers(3, 9)), int(rng.integers(3, 9))]
+    ### END HIDDEN TESTS
 
 
-check_mask("A", 1, 1, 5)
-check_mask("B", 1, 1, 5)
-### BEGIN HIDDEN TESTS
-check_mask("A", 3, 4, 3, seed=1)
-check_mask("B", 2, 5, 7, seed=2)
-check_mask("A", 2, 3, (3, 5), seed=3)
-check_mask("B", 1, 2, (5, 3), seed=4)
-conv = MaskedConv2d("B", 2, 3, 3, padding=1).to(device)
-as_tensor(conv(torch.zeros(1, 2, 6, 4, device=device)), "MaskedConv2d('B', 2, 3, 3, padding=1) on (1, 2, 6, 4)",
-          shape=(1, 3, 6, 4), hint="pass the keyword arguments (padding=1) on to nn.Conv2d.")
-### END HIDDEN TESTS
+def probe(given, seen):
+    seen.cases = []
+    for case in given.cases:
+        torch.manual_seed(case["seed"])
+        kernel_size = case["kernel_size"] if isinstance(case["kernel_size"], int) else tuple(case["kernel_size"])
+        conv = MaskedConv2d(case["mask_type"], case["in_channels"], case["out_channels"], kernel_size).to(device)
+        x = case["x"].to(device).requires_grad_(True)
+        out = conv(x)
+        record = {"out": out, "out_type": f"{type(out).__module__}.{type(out).__qualname__}",
+                  "out_type_name": type(out).__name__, "grad": None, "error": None}
+        try:
+            grad_outputs = torch.ones(2, case["out_channels"], 1, 1, device=device)
+            (record["grad"],) = torch.autograd.grad(out, x, grad_outputs=grad_outputs)
+        except (RuntimeError, TypeError, AttributeError) as error:
+            record["error"] = str(error)
+        seen.cases.append(record)
+    ### BEGIN HIDDEN TESTS
+    conv = MaskedConv2d("B", 2, 3, 3, padding=1).to(device)
+    seen.padded = conv(torch.zeros(*given.padded_shape, device=device))
+    ### END HIDDEN TESTS
+
+
+def judge(given, seen):
+    for case, got in zip(given.cases, as_list(seen.cases, "MaskedConv2d results", len(given.cases))):
+        mask_type, in_channels, out_channels = case["mask_type"], case["in_channels"], case["out_channels"]
+        kernel_size = case["kernel_size"] if isinstance(case["kernel_size"], int) else tuple(case["kernel_size"])
+        kh, kw = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size
+        name = f"MaskedConv2d({mask_type!r}, {in_channels}, {out_channels}, {kernel_size})"
+        check_true(type(got) is dict, f"{name}: the test recorded no result.")
+        as_tensor(got["out"], f"{name} on an input of shape (2, {in_channels}, {kh}, {kw})",
+                  shape=(2, out_channels, 1, 1),
+                  hint="without padding a kh x kw kernel on a kh x kw input gives one output pixel.")
+        check_true(got["out_type"] == "torch.Tensor",
+                   f"{name}(x) returned {got['out_type_name']}, expected a torch.Tensor.")
+        if got["error"] is not None:
+            check_true(False, f"could not backpropagate through {name}: {got['error']}",
+                       hint="the output must be computed from x with torch operations (no .detach()).")
+        grad = as_tensor(got["grad"], f"gradient of {name}(x) with respect to x", shape=(2, in_channels, kh, kw))
+        sees_at = grad.abs().sum(dim=(0, 1))
+        threshold = 1e-6 * float(sees_at.max())
+        for i in range(kh):
+            for j in range(kw):
+                before = (i, j) < (kh // 2, kw // 2) or (mask_type == "B" and (i, j) == (kh // 2, kw // 2))
+                sees = bool(sees_at[i, j] > threshold)
+                offset = (f"kernel position (row {i}, col {j}),"
+                          f" offset ({i - kh // 2:+d}, {j - kw // 2:+d}) from the centre")
+                check_true(not sees or before, (
+                    f"{name}: the output depends on the input at {offset}, which comes after the centre"
+                    f"{'' if mask_type == 'B' else ' or is the centre'} in raster order; its weight must be masked."
+                ), hint="zero every row below the centre, and in the centre row the pixels right of the centre"
+                        " (type A: the centre too).")
+                check_true(sees or not before, (
+                    f"{name}: the output does not depend on the input at {offset}, which comes before the centre"
+                    f"{' (or is the centre, kept by type B)' if (i, j) == (kh // 2, kw // 2) else ''};"
+                    " the mask hides too much."
+                ), hint="keep every row above the centre and the pixels left of the centre in the centre row.")
+    ### BEGIN HIDDEN TESTS
+    _, channels, height, width = given.padded_shape
+    as_tensor(seen.padded, f"MaskedConv2d('B', 2, 3, 3, padding=1) on (1, 2, {height}, {width})",
+              shape=(1, 3, height, width), hint="pass the keyword arguments (padding=1) on to nn.Conv2d.")
+    ### END HIDDEN TESTS
+
+
+run_test(inputs, probe, judge)
 
 # %% [markdown]
 # ## 3. A PixelCNN
@@ -320,44 +381,76 @@ print(tuple(fresh_logits.shape), f"logits in [{fresh_logits.min():.3f}, {fresh_l
 # %% nbgrader={"grade": true, "grade_id": "test_pixelcnn_causal", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
 """PixelCNN: logits of the input's shape, and exact causality checked through gradients for every pixel."""
 import torch
-from course_utils.checks import as_tensor, check_true
+from course_utils.checks import as_list, as_tensor, check_true
+from course_utils.verdict import run_test
 
 
-def check_causal(height, width, seed=0):
-    torch.manual_seed(seed)
-    net = PixelCNN().to(device)
-    x = torch.rand(3, 1, height, width, device=device, requires_grad=True)
-    logits = net(x)
-    name = f"PixelCNN()(x) for x of shape (3, 1, {height}, {width})"
-    as_tensor(logits, name, shape=(3, 1, height, width), hint="one logit per pixel: the same shape as the input.")
-    check_true(type(logits) is torch.Tensor, f"{name} returned {type(logits).__name__}, expected a torch.Tensor.")
-    for p in range(height * width):
-        r, c = divmod(p, width)
-        pick = torch.zeros(3, 1, height, width, device=device)
-        pick[:, :, r, c] = 1.0
+def inputs(given, rng):
+    def case(height, width, seed):
+        x = torch.tensor(rng.random((3, 1, height, width)), dtype=torch.float32)
+        return {"height": height, "width": width, "seed": seed, "x": x}
+
+    given.cases = [case(6, 6, 0)]
+    ### BEGIN HIDDEN TESTS
+    for _ in range(3):
+        given.cases.append(case(int(rng.integers(3, 10)), int(rng.integers(3, 10)), int(rng.integers(2**31))))
+    ### END HIDDEN TESTS
+
+
+def probe(given, seen):
+    seen.cases = []
+    for case in given.cases:
+        height, width = case["height"], case["width"]
+        torch.manual_seed(case["seed"])
+        net = PixelCNN().to(device)
+        x = case["x"].to(device).requires_grad_(True)
+        logits = net(x)
+        record = {"logits": logits, "logits_type": f"{type(logits).__module__}.{type(logits).__qualname__}",
+                  "logits_type_name": type(logits).__name__, "grads": None, "error": None}
+        grads = []
         try:
-            (grad,) = torch.autograd.grad(logits, x, grad_outputs=pick, retain_graph=True)
-        except RuntimeError as error:
-            check_true(False, f"could not backpropagate through {name}: {error}",
+            for p in range(height * width):
+                r, c = divmod(p, width)
+                pick = torch.zeros(3, 1, height, width, device=device)
+                pick[:, :, r, c] = 1.0
+                (grad,) = torch.autograd.grad(logits, x, grad_outputs=pick, retain_graph=True)
+                grads.append(grad)
+            record["grads"] = torch.stack(grads)
+        except (RuntimeError, TypeError, AttributeError) as error:
+            record["error"] = str(error)
+        seen.cases.append(record)
+
+
+def judge(given, seen):
+    for case, got in zip(given.cases, as_list(seen.cases, "PixelCNN results", len(given.cases))):
+        height, width = case["height"], case["width"]
+        name = f"PixelCNN()(x) for x of shape (3, 1, {height}, {width})"
+        check_true(type(got) is dict, f"{name}: the test recorded no result.")
+        as_tensor(got["logits"], name, shape=(3, 1, height, width),
+                  hint="one logit per pixel: the same shape as the input.")
+        check_true(got["logits_type"] == "torch.Tensor",
+                   f"{name} returned {got['logits_type_name']}, expected a torch.Tensor.")
+        if got["error"] is not None:
+            check_true(False, f"could not backpropagate through {name}: {got['error']}",
                        hint="compute the logits from x with torch operations (no .detach()).")
-        seen = as_tensor(grad, f"gradient of the logit at ({r}, {c})").abs().sum(dim=(0, 1)).flatten()
-        threshold = 1e-6 * float(seen.max())
-        for q in range(p, height * width):
-            check_true(not bool(seen[q] > threshold), (
-                f"PixelCNN is not causal on {height}x{width} images: the logit of pixel {(r, c)} depends on the"
-                f" input pixel {divmod(q, width)}, which is {'the same pixel' if q == p else 'after it'} in raster order."
-            ), hint="the first layer must be a type-A masked convolution, later ones type B; check the masks.")
-        check_true(p == 0 or bool(seen[:p].max() > 0), (
-            f"the logit of pixel {(r, c)} on {height}x{width} images depends on no earlier pixel at all."
-        ), hint="a type-A first layer lets pixel (r, c) see its left neighbour and the row above.")
+        grads = as_tensor(got["grads"], f"gradients of the logits of {name}",
+                          shape=(height * width, 3, 1, height, width))
+        for p in range(height * width):
+            r, c = divmod(p, width)
+            sees = grads[p].abs().sum(dim=(0, 1)).flatten()
+            threshold = 1e-6 * float(sees.max())
+            for q in range(p, height * width):
+                check_true(not bool(sees[q] > threshold), (
+                    f"PixelCNN is not causal on {height}x{width} images: the logit of pixel {(r, c)} depends on the"
+                    f" input pixel {divmod(q, width)}, which is {'the same pixel' if q == p else 'after it'}"
+                    " in raster order."
+                ), hint="the first layer must be a type-A masked convolution, later ones type B; check the masks.")
+            check_true(p == 0 or bool(sees[:p].max() > 0), (
+                f"the logit of pixel {(r, c)} on {height}x{width} images depends on no earlier pixel at all."
+            ), hint="a type-A first layer lets pixel (r, c) see its left neighbour and the row above.")
 
 
-check_causal(6, 6)
-### BEGIN HIDDEN TESTS
-check_causal(8, 8, seed=1)
-check_causal(5, 9, seed=2)
-check_causal(9, 3, seed=3)
-### END HIDDEN TESTS
+run_test(inputs, probe, judge)
 
 # %% [markdown]
 # ## 4. The probabilities sum to one
@@ -381,33 +474,58 @@ import itertools
 
 import torch
 import torch.nn.functional as F
-from course_utils.checks import as_tensor, check_close
+from course_utils.checks import as_list, as_tensor, check_close
+from course_utils.verdict import run_test
 
 
-def total_probability(height, width, seed=0):
-    torch.manual_seed(seed)
-    net = PixelCNN().to(device)
-    images = torch.tensor(list(itertools.product([0.0, 1.0], repeat=height * width)))
-    images = images.view(-1, 1, height, width)
-    with torch.no_grad():
-        logits = net(images.to(device))
-    logits = as_tensor(logits, f"PixelCNN()(all {len(images)} binary {height}x{width} images)",
-                       shape=(len(images), 1, height, width)).flatten(1)
-    bits = images.flatten(1).double()
-    log_p = (bits * F.logsigmoid(logits) + (1 - bits) * F.logsigmoid(-logits)).sum(dim=1)
-    return torch.logsumexp(log_p, dim=0).exp()
+def inputs(given, rng):
+    def case(height, width, seed):
+        images = torch.tensor(list(itertools.product([0.0, 1.0], repeat=height * width)), dtype=torch.float32)
+        return {"height": height, "width": width, "seed": seed, "images": images.view(-1, 1, height, width)}
+
+    given.cases = [case(2, 2, 0), case(3, 3, 0)]
+    ### BEGIN HIDDEN TESTS
+    shapes = [(h, w) for h in range(1, 10) for w in range(1, 10) if 3 <= h * w <= 9]
+    given.hidden_cases = [case(*shapes[int(i)], int(rng.integers(2**31))) for i in rng.choice(len(shapes), size=4)]
+    ### END HIDDEN TESTS
 
 
-for height, width in [(2, 2), (3, 3)]:
-    check_close(f"sum of p(x) over all binary {height}x{width} images for a fresh PixelCNN()",
-                total_probability(height, width), 1.0, atol=1e-4, rtol=0.0,
-                hint="if the logit of a pixel depends on that pixel or later ones, the conditionals do not"
-                     " multiply to a distribution: check the mask types and the masks.")
-### BEGIN HIDDEN TESTS
-for height, width, seed in [(2, 4, 1), (4, 2, 2), (1, 7, 3), (3, 3, 4)]:
-    check_close(f"sum of p(x) over all binary {height}x{width} images (seed {seed})",
-                total_probability(height, width, seed), 1.0, atol=1e-4, rtol=0.0)
-### END HIDDEN TESTS
+def probe(given, seen):
+    def logits_of(case):
+        torch.manual_seed(case["seed"])
+        net = PixelCNN().to(device)
+        with torch.no_grad():
+            return net(case["images"].to(device))
+
+    seen.logits = [logits_of(case) for case in given.cases]
+    ### BEGIN HIDDEN TESTS
+    seen.hidden_logits = [logits_of(case) for case in given.hidden_cases]
+    ### END HIDDEN TESTS
+
+
+def judge(given, seen):
+    def total_probability(case, logits):
+        height, width, images = case["height"], case["width"], case["images"]
+        logits = as_tensor(logits, f"PixelCNN()(all {len(images)} binary {height}x{width} images)",
+                           shape=(len(images), 1, height, width)).flatten(1)
+        bits = images.flatten(1).double()
+        log_p = (bits * F.logsigmoid(logits) + (1 - bits) * F.logsigmoid(-logits)).sum(dim=1)
+        return torch.logsumexp(log_p, dim=0).exp()
+
+    for case, logits in zip(given.cases, as_list(seen.logits, "PixelCNN logits", len(given.cases))):
+        check_close(f"sum of p(x) over all binary {case['height']}x{case['width']} images for a fresh PixelCNN()",
+                    total_probability(case, logits), 1.0, atol=1e-4, rtol=0.0,
+                    hint="if the logit of a pixel depends on that pixel or later ones, the conditionals do not"
+                         " multiply to a distribution: check the mask types and the masks.")
+    ### BEGIN HIDDEN TESTS
+    hidden = as_list(seen.hidden_logits, "PixelCNN logits", len(given.hidden_cases))
+    for case, logits in zip(given.hidden_cases, hidden):
+        check_close(f"sum of p(x) over all binary {case['height']}x{case['width']} images (seed {case['seed']})",
+                    total_probability(case, logits), 1.0, atol=1e-4, rtol=0.0)
+    ### END HIDDEN TESTS
+
+
+run_test(inputs, probe, judge)
 
 # %% [markdown]
 # ## 5. Negative log-likelihood and bits per dimension
@@ -459,32 +577,54 @@ import math
 import torch
 import torch.nn.functional as F
 from course_utils.checks import as_tensor, check_close
+from course_utils.verdict import run_test
 
 
-def reference_nll(net, images):
+def inputs(given, rng):
+    given.images = torch.tensor(rng.random((4, 1, 8, 8)) < 0.4, dtype=torch.float32)
+    given.nats = torch.tensor([64 * math.log(2), 32 * math.log(2)], dtype=torch.float32)
+    ### BEGIN HIDDEN TESTS
+    given.images_5x7 = torch.tensor(rng.random((5, 1, 5, 7)) < 0.6, dtype=torch.float32)
+    given.nats_float = float(rng.uniform(1.0, 100.0))
+    given.dims = int(rng.integers(10, 100))
+    ### END HIDDEN TESTS
+
+
+def probe(given, seen):
+    torch.manual_seed(0)
+    net = PixelCNN().to(device)
     with torch.no_grad():
-        logits = as_tensor(net(images), "model(x)", shape=tuple(images.shape)).flatten(1)
-    bits = as_tensor(images, "x").flatten(1)
-    return -(bits * F.logsigmoid(logits) + (1 - bits) * F.logsigmoid(-logits)).sum(dim=1)
+        seen.nll = nll(net, given.images.to(device))
+        seen.logits = net(given.images.to(device))
+    seen.bits = bits_per_dim(given.nats, 64)
+    ### BEGIN HIDDEN TESTS
+    with torch.no_grad():
+        seen.nll_5x7 = nll(net, given.images_5x7.to(device))
+        seen.logits_5x7 = net(given.images_5x7.to(device))
+    seen.bits_float = bits_per_dim(given.nats_float, given.dims)
+    ### END HIDDEN TESTS
 
 
-torch.manual_seed(0)
-net = PixelCNN().to(device)
-images = (torch.rand(4, 1, 8, 8) < 0.4).float().to(device)
-with torch.no_grad():
-    got = nll(net, images)
-check_close("nll(PixelCNN(), x) for 4 random 8x8 images", got, reference_nll(net, images), atol=1e-3,
-            hint="nll is minus the log-probability, summed over the pixels of each image: shape (B,), positive.")
-check_close("bits_per_dim(torch.tensor([64 * ln 2, 32 * ln 2]), 64)",
-            bits_per_dim(torch.tensor([64 * math.log(2), 32 * math.log(2)]), 64), [1.0, 0.5], atol=1e-6,
-            hint="divide by the number of dimensions and by ln 2.")
-### BEGIN HIDDEN TESTS
-images = (torch.rand(5, 1, 5, 7) < 0.6).float().to(device)
-with torch.no_grad():
-    got = nll(net, images)
-check_close("nll(PixelCNN(), x) for 5 random 5x7 images", got, reference_nll(net, images), atol=1e-3)
-check_close("bits_per_dim(10.0, 35)", bits_per_dim(10.0, 35), 10.0 / (35 * math.log(2)), atol=1e-9)
-### END HIDDEN TESTS
+def judge(given, seen):
+    def reference_nll(logits, images):
+        logits = as_tensor(logits, "model(x)", shape=tuple(images.shape)).flatten(1)
+        bits = as_tensor(images, "x").flatten(1)
+        return -(bits * F.logsigmoid(logits) + (1 - bits) * F.logsigmoid(-logits)).sum(dim=1)
+
+    check_close("nll(PixelCNN(), x) for 4 random 8x8 images", seen.nll, reference_nll(seen.logits, given.images),
+                atol=1e-3,
+                hint="nll is minus the log-probability, summed over the pixels of each image: shape (B,), positive.")
+    check_close("bits_per_dim(torch.tensor([64 * ln 2, 32 * ln 2]), 64)", seen.bits, [1.0, 0.5], atol=1e-6,
+                hint="divide by the number of dimensions and by ln 2.")
+    ### BEGIN HIDDEN TESTS
+    check_close("nll(PixelCNN(), x) for 5 random 5x7 images", seen.nll_5x7,
+                reference_nll(seen.logits_5x7, given.images_5x7), atol=1e-3)
+    check_close(f"bits_per_dim({given.nats_float:.6g}, {given.dims})", seen.bits_float,
+                given.nats_float / (given.dims * math.log(2)), atol=1e-9)
+    ### END HIDDEN TESTS
+
+
+run_test(inputs, probe, judge)
 
 # %% [markdown]
 # ## 6. Training on binarized digits, with early stopping
@@ -595,29 +735,52 @@ import torch
 import torch.nn.functional as F
 from course_utils.checks import as_tensor, check_close, check_less_equal, check_true
 from course_utils.data import load_digits
+from course_utils.verdict import run_test
 
-test_images = load_digits("binary").test_images
-with torch.no_grad():
-    logits = model(test_images.to(device))
-logits = as_tensor(logits, "model(test images)", shape=(360, 1, 8, 8)).flatten(1)
-bits = test_images.flatten(1).double()
-test_nll_check = float(-(bits * F.logsigmoid(logits) + (1 - bits) * F.logsigmoid(-logits)).sum(dim=1).mean())
-check_less_equal("test-set NLL of the trained PixelCNN (nats per image)", test_nll_check, 19.6,
-                 hint="a 10-component Bernoulli mixture scores about 20.2; train with the given settings.")
-check_true(test_nll_check > 14.0, (
-    f"test-set NLL of the trained PixelCNN: got {test_nll_check:.3g} nats per image, expected more than 14:"
-    " that is implausibly good on this data."
-), hint="a model that sees the pixel it predicts (a type-B first layer, a mask that lets later pixels in)"
-        " learns to copy it and its NLL collapses towards 0.")
-### BEGIN HIDDEN TESTS
-images = torch.tensor(list(itertools.product([0.0, 1.0], repeat=6))).view(-1, 1, 2, 3)
-with torch.no_grad():
-    small = as_tensor(model(images.to(device)), "model(all binary 2x3 images)", shape=(64, 1, 2, 3)).flatten(1)
-flat = images.flatten(1).double()
-log_p = (flat * F.logsigmoid(small) + (1 - flat) * F.logsigmoid(-small)).sum(dim=1)
-check_close("sum of p(x) over all binary 2x3 images for the trained model", torch.logsumexp(log_p, 0).exp(), 1.0,
-            atol=1e-4, rtol=0.0, hint="the trained model must still be causal.")
-### END HIDDEN TESTS
+
+def inputs(given, rng):
+    given.test_images = load_digits("binary").test_images
+    ### BEGIN HIDDEN TESTS
+    height, width = [(2, 2), (2, 3), (3, 2), (2, 4), (4, 2), (3, 3)][int(rng.integers(6))]
+    images = torch.tensor(list(itertools.product([0.0, 1.0], repeat=height * width)), dtype=torch.float32)
+    given.small_images = images.view(-1, 1, height, width)
+    ### END HIDDEN TESTS
+
+
+def probe(given, seen):
+    with torch.no_grad():
+        seen.logits = model(given.test_images.to(device))
+    ### BEGIN HIDDEN TESTS
+    with torch.no_grad():
+        seen.small = model(given.small_images.to(device))
+    ### END HIDDEN TESTS
+
+
+def judge(given, seen):
+    test_images = given.test_images
+    logits = as_tensor(seen.logits, "model(test images)", shape=(len(test_images), 1, 8, 8)).flatten(1)
+    bits = test_images.flatten(1).double()
+    test_nll_check = float(-(bits * F.logsigmoid(logits) + (1 - bits) * F.logsigmoid(-logits)).sum(dim=1).mean())
+    check_less_equal("test-set NLL of the trained PixelCNN (nats per image)", test_nll_check, 19.6,
+                     hint="a 10-component Bernoulli mixture scores about 20.2; train with the given settings.")
+    check_true(test_nll_check > 14.0, (
+        f"test-set NLL of the trained PixelCNN: got {test_nll_check:.3g} nats per image, expected more than 14:"
+        " that is implausibly good on this data."
+    ), hint="a model that sees the pixel it predicts (a type-B first layer, a mask that lets later pixels in)"
+            " learns to copy it and its NLL collapses towards 0.")
+    ### BEGIN HIDDEN TESTS
+    images = given.small_images
+    n, _, height, width = images.shape
+    small = as_tensor(seen.small, f"model(all binary {height}x{width} images)", shape=(n, 1, height, width)).flatten(1)
+    flat = images.flatten(1).double()
+    log_p = (flat * F.logsigmoid(small) + (1 - flat) * F.logsigmoid(-small)).sum(dim=1)
+    check_close(f"sum of p(x) over all binary {height}x{width} images for the trained model",
+                torch.logsumexp(log_p, 0).exp(), 1.0, atol=1e-4, rtol=0.0,
+                hint="the trained model must still be causal.")
+    ### END HIDDEN TESTS
+
+
+run_test(inputs, probe, judge)
 
 # %% [markdown]
 # ## 7. Sampling, pixel by pixel
@@ -663,53 +826,73 @@ plt.show()
 import torch
 import torch.nn as nn
 from course_utils.checks import as_tensor, check_close, check_true
+from course_utils.verdict import run_test
 
 
-class FixedLogits(nn.Module):
-    """Logits +-100 in a fixed pattern, whatever the input: sampling must reproduce the pattern."""
-
-    def __init__(self, pattern):
-        super().__init__()
-        self.register_buffer("pattern", pattern)
-        self.unused = nn.Parameter(torch.zeros(1))
-
-    def forward(self, x):
-        return (200.0 * self.pattern - 100.0).expand(x.shape[0], 1, *self.pattern.shape[-2:]).clone()
+def inputs(given, rng):
+    given.seed = 0
+    given.pattern = (torch.arange(15).view(1, 1, 3, 5) % 3 == 0).to(torch.float32)
+    ### BEGIN HIDDEN TESTS
+    given.copy_seed = int(rng.integers(2**31))
+    given.copy_shape = [int(rng.integers(3, 7)), int(rng.integers(3, 7))]
+    ### END HIDDEN TESTS
 
 
-torch.manual_seed(0)
-samples_check = as_tensor(sample(PixelCNN().to(device), 4, 5, 6), "sample(PixelCNN(), 4, 5, 6)", shape=(4, 1, 5, 6))
-check_true(bool(((samples_check == 0) | (samples_check == 1)).all()), "sample(...) returned values other than 0 and 1.")
-pattern = (torch.arange(15).view(1, 1, 3, 5) % 3 == 0).float()
-check_close("sample(model with logits +100 where the pattern is 1, -100 elsewhere, 2, 3, 5)",
-            sample(FixedLogits(pattern).to(device), 2, 3, 5), pattern.expand(2, 1, 3, 5), atol=0.0,
-            hint="pixel (r, c) is 1 with probability sigmoid(logit at (r, c)).")
-### BEGIN HIDDEN TESTS
+def probe(given, seen):
+    class FixedLogits(nn.Module):
+        """Logits +-100 in a fixed pattern, whatever the input: sampling must reproduce the pattern."""
+
+        def __init__(self, pattern):
+            super().__init__()
+            self.register_buffer("pattern", pattern)
+            self.unused = nn.Parameter(torch.zeros(1))
+
+        def forward(self, x):
+            return (200.0 * self.pattern - 100.0).expand(x.shape[0], 1, *self.pattern.shape[-2:]).clone()
+
+    torch.manual_seed(given.seed)
+    seen.samples = sample(PixelCNN().to(device), 4, 5, 6)
+    seen.fixed = sample(FixedLogits(given.pattern).to(device), 2, 3, 5)
+    ### BEGIN HIDDEN TESTS
+
+    class CopyPrevious(nn.Module):
+        """p(first pixel = 1) = 1/2; every later pixel copies the one before it (logit +-20)."""
+
+        def __init__(self):
+            super().__init__()
+            self.unused = nn.Parameter(torch.zeros(1))
+
+        def forward(self, x):
+            flat = x.flatten(1)
+            previous = torch.cat([torch.full_like(flat[:, :1], 0.5), flat[:, :-1]], dim=1)
+            return (40.0 * (previous - 0.5)).view_as(x)
+
+    torch.manual_seed(given.copy_seed)
+    seen.copies = sample(CopyPrevious().to(device), 64, *given.copy_shape)
+    ### END HIDDEN TESTS
 
 
-class CopyPrevious(nn.Module):
-    """p(first pixel = 1) = 1/2; every later pixel copies the one before it (logit +-20)."""
+def judge(given, seen):
+    samples_check = as_tensor(seen.samples, "sample(PixelCNN(), 4, 5, 6)", shape=(4, 1, 5, 6))
+    check_true(bool(((samples_check == 0) | (samples_check == 1)).all()),
+               "sample(...) returned values other than 0 and 1.")
+    check_close("sample(model with logits +100 where the pattern is 1, -100 elsewhere, 2, 3, 5)",
+                seen.fixed, given.pattern.expand(2, 1, 3, 5), atol=0.0,
+                hint="pixel (r, c) is 1 with probability sigmoid(logit at (r, c)).")
+    ### BEGIN HIDDEN TESTS
+    height, width = given.copy_shape
+    copies = as_tensor(seen.copies, f"sample(CopyPrevious(), 64, {height}, {width})", shape=(64, 1, height, width))
+    constant = (copies == copies[:, :, :1, :1]).flatten(1).all(dim=1)
+    check_true(bool(constant.all()), (
+        f"{int((~constant).sum())} of 64 samples from a model whose pixels copy the previous pixel are not constant"
+        " images: each pixel must be drawn from the model's output given the pixels already drawn."
+    ), hint="run the model again after each pixel is drawn (one forward pass per pixel), in raster order.")
+    ones = int(copies[:, 0, 0, 0].sum())
+    check_true(5 <= ones <= 59, f"{ones} of 64 samples start with a 1; p(first pixel = 1) = 1/2.")
+    ### END HIDDEN TESTS
 
-    def __init__(self):
-        super().__init__()
-        self.unused = nn.Parameter(torch.zeros(1))
 
-    def forward(self, x):
-        flat = x.flatten(1)
-        previous = torch.cat([torch.full_like(flat[:, :1], 0.5), flat[:, :-1]], dim=1)
-        return (40.0 * (previous - 0.5)).view_as(x)
-
-
-torch.manual_seed(0)
-copies = as_tensor(sample(CopyPrevious().to(device), 64, 4, 5), "sample(CopyPrevious(), 64, 4, 5)", shape=(64, 1, 4, 5))
-constant = (copies == copies[:, :, :1, :1]).flatten(1).all(dim=1)
-check_true(bool(constant.all()), (
-    f"{int((~constant).sum())} of 64 samples from a model whose pixels copy the previous pixel are not constant"
-    " images: each pixel must be drawn from the model's output given the pixels already drawn."
-), hint="run the model again after each pixel is drawn (one forward pass per pixel), in raster order.")
-ones = int(copies[:, 0, 0, 0].sum())
-check_true(5 <= ones <= 59, f"{ones} of 64 samples start with a 1; p(first pixel = 1) = 1/2.")
-### END HIDDEN TESTS
+run_test(inputs, probe, judge)
 
 # %% [markdown]
 # ## Results

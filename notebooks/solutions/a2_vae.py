@@ -108,41 +108,77 @@ plt.show()
 
 # %% nbgrader={"grade": true, "grade_id": "test_reparameterize", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 """reparameterize: shape, mean and spread of the samples, fresh noise, and gradients reaching mu and logvar."""
-from course_utils.checks import as_tensor, check_close, check_true
+import math
 
-torch.manual_seed(1)
-mu = torch.tensor([[0.5, -1.0, 2.0]], requires_grad=True)
-logvar = torch.tensor([[0.0, math.log(0.25), math.log(9.0)]], requires_grad=True)
-z = reparameterize(mu, logvar)
-as_tensor(z, "reparameterize(mu, logvar) for mu, logvar of shape (1, 3)", shape=(1, 3))
-check_true(z.requires_grad, "reparameterize(mu, logvar) returned a tensor that does not require grad.",
-           hint="build z = mu + sigma * eps from mu and logvar with torch operations (no .detach()).")
-grads = torch.autograd.grad(z, (mu, logvar), grad_outputs=torch.ones(1, 3), allow_unused=True)
-check_true(grads[0] is not None and grads[1] is not None,
-           "reparameterize: no gradient reaches mu or logvar.",
-           hint="build z = mu + sigma * eps from mu and logvar with torch operations (no torch.normal, no .detach()).")
-check_close("d z / d mu of reparameterize", grads[0], [[1.0, 1.0, 1.0]], atol=1e-5,
-            hint="z = mu + sigma * eps, so dz/dmu = 1; torch.normal(mu, sigma) gives no gradient.")
-### BEGIN HIDDEN TESTS
-torch.manual_seed(2)
-n = 200_000
-mu = torch.tensor([1.0, -2.0]).repeat(n, 1).requires_grad_(True)
-logvar = torch.tensor([math.log(4.0), math.log(0.25)]).repeat(n, 1).requires_grad_(True)
-z = reparameterize(mu, logvar)
-values = as_tensor(z, "reparameterize(mu, logvar) for (200000, 2) inputs", shape=(n, 2))
-check_close("sample mean of reparameterize(mu=[1, -2], logvar=[log 4, log 0.25])", values.mean(dim=0),
-            [1.0, -2.0], atol=0.02)
-check_close("sample std of reparameterize(mu=[1, -2], logvar=[log 4, log 0.25])", values.std(dim=0),
-            [2.0, 0.5], atol=0.02, hint="logvar is log(sigma^2): sigma = exp(0.5 * logvar).")
-again = as_tensor(reparameterize(mu, logvar), "a second call of reparameterize", shape=(n, 2))
-check_true(bool((again - values).abs().mean() > 0.1), "two calls of reparameterize returned the same z.",
-           hint="draw fresh noise eps on every call (torch.randn_like).")
-g_mu, g_logvar = torch.autograd.grad(z, (mu, logvar), grad_outputs=torch.ones(n, 2), allow_unused=True)
-check_true(g_mu is not None and g_logvar is not None, "reparameterize: no gradient reaches mu or logvar.")
-check_close("d z / d logvar of reparameterize (first 5 rows)", g_logvar[:5], 0.5 * (values[:5] - mu[:5].detach()),
-            atol=1e-4, rtol=1e-4, hint="dz/dlogvar = 0.5 * sigma * eps = 0.5 * (z - mu).")
-check_close("d z / d mu of reparameterize (first 5 rows)", g_mu[:5], torch.ones(5, 2), atol=1e-6)
-### END HIDDEN TESTS
+import torch
+from course_utils.checks import as_list, as_tensor, check_close, check_true
+from course_utils.verdict import run_test
+
+
+def inputs(given, rng):
+    given.seed = 1
+    given.mu = torch.tensor([[0.5, -1.0, 2.0]], dtype=torch.float32)
+    given.logvar = torch.tensor([[0.0, math.log(0.25), math.log(9.0)]], dtype=torch.float32)
+    ### BEGIN HIDDEN TESTS
+    given.n = 200_000
+    given.seed_many = int(rng.integers(2**31))
+    given.mu_many = torch.tensor(rng.uniform(-2.0, 2.0, size=2), dtype=torch.float32)
+    given.sigma_many = [float(rng.uniform(1.5, 2.0)), float(rng.uniform(0.3, 0.6))]
+    given.logvar_many = torch.tensor([2 * math.log(s) for s in given.sigma_many], dtype=torch.float32)
+    ### END HIDDEN TESTS
+
+
+def probe(given, seen):
+    torch.manual_seed(given.seed)
+    mu, logvar = given.mu.requires_grad_(True), given.logvar.requires_grad_(True)
+    z = reparameterize(mu, logvar)
+    seen.z = z
+    seen.requires_grad = getattr(z, "requires_grad", False)
+    seen.grads = list(torch.autograd.grad(z, (mu, logvar), grad_outputs=torch.ones_like(z), allow_unused=True)
+                      if seen.requires_grad is True else (None, None))
+    ### BEGIN HIDDEN TESTS
+    torch.manual_seed(given.seed_many)
+    mu = given.mu_many.repeat(given.n, 1).requires_grad_(True)
+    logvar = given.logvar_many.repeat(given.n, 1).requires_grad_(True)
+    z = reparameterize(mu, logvar)
+    seen.z_many = z
+    seen.z_again = reparameterize(mu, logvar)
+    grads = (torch.autograd.grad(z, (mu, logvar), grad_outputs=torch.ones_like(z), allow_unused=True)
+             if getattr(z, "requires_grad", False) is True else (None, None))
+    seen.grads_many = [None if g is None else g[:5] for g in grads]
+    ### END HIDDEN TESTS
+
+
+def judge(given, seen):
+    as_tensor(seen.z, "reparameterize(mu, logvar) for mu, logvar of shape (1, 3)", shape=(1, 3))
+    check_true(seen.requires_grad, "reparameterize(mu, logvar) returned a tensor that does not require grad.",
+               hint="build z = mu + sigma * eps from mu and logvar with torch operations (no .detach()).")
+    g_mu, g_logvar = as_list(seen.grads, "gradients of reparameterize", 2)
+    check_true(g_mu is not None and g_logvar is not None,
+               "reparameterize: no gradient reaches mu or logvar.",
+               hint="build z = mu + sigma * eps from mu and logvar with torch operations (no torch.normal, no .detach()).")
+    check_close("d z / d mu of reparameterize", g_mu, [[1.0, 1.0, 1.0]], atol=1e-5,
+                hint="z = mu + sigma * eps, so dz/dmu = 1; torch.normal(mu, sigma) gives no gradient.")
+    ### BEGIN HIDDEN TESTS
+    n, mu = given.n, given.mu_many.double()
+    name = (f"reparameterize(mu=[{mu[0]:.3g}, {mu[1]:.3g}],"
+            f" logvar=[log {given.sigma_many[0]**2:.3g}, log {given.sigma_many[1]**2:.3g}])")
+    values = as_tensor(seen.z_many, f"reparameterize(mu, logvar) for ({n}, 2) inputs", shape=(n, 2))
+    check_close(f"sample mean of {name}", values.mean(dim=0), mu, atol=0.02)
+    check_close(f"sample std of {name}", values.std(dim=0), given.sigma_many, atol=0.02,
+                hint="logvar is log(sigma^2): sigma = exp(0.5 * logvar).")
+    again = as_tensor(seen.z_again, "a second call of reparameterize", shape=(n, 2))
+    check_true(bool((again - values).abs().mean() > 0.1), "two calls of reparameterize returned the same z.",
+               hint="draw fresh noise eps on every call (torch.randn_like).")
+    g_mu, g_logvar = as_list(seen.grads_many, "gradients of reparameterize", 2)
+    check_true(g_mu is not None and g_logvar is not None, "reparameterize: no gradient reaches mu or logvar.")
+    check_close("d z / d logvar of reparameterize (first 5 rows)", g_logvar, 0.5 * (values[:5] - mu),
+                atol=1e-4, rtol=1e-4, hint="dz/dlogvar = 0.5 * sigma * eps = 0.5 * (z - mu).")
+    check_close("d z / d mu of reparameterize (first 5 rows)", g_mu, torch.ones(5, 2), atol=1e-6)
+    ### END HIDDEN TESTS
+
+
+run_test(inputs, probe, judge)
 
 # %% [markdown]
 # ## 2. The KL term in closed form
@@ -178,26 +214,52 @@ print(gaussian_kl(torch.tensor([[0.0, 0.0], [1.0, 0.0], [0.0, 0.0]]),
 
 # %% nbgrader={"grade": true, "grade_id": "test_gaussian_kl", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 """gaussian_kl: closed-form values, shape (B,), and agreement with torch.distributions."""
-from course_utils.checks import as_tensor, check_close, check_true
+import math
 
-check_close(
-    "gaussian_kl for (mu, sigma^2) = (0, 1), (1, 1), (0, 2) in one dimension",
-    gaussian_kl(torch.tensor([[0.0], [1.0], [0.0]]), torch.tensor([[0.0], [0.0], [math.log(2.0)]])),
-    [0.0, 0.5, 0.5 * (1.0 - math.log(2.0))], atol=1e-5,
-    hint="KL = 0.5 * sum(mu^2 + sigma^2 - 1 - log sigma^2), with sigma^2 = exp(logvar).",
-)
-### BEGIN HIDDEN TESTS
-from torch.distributions import Normal, kl_divergence
+import torch
+from course_utils.checks import check_close
+from course_utils.verdict import run_test
 
-torch.manual_seed(3)
-mu = 2 * torch.randn(6, 5)
-logvar = 3 * torch.randn(6, 5)
-expected = kl_divergence(Normal(mu, (0.5 * logvar).exp()), Normal(0.0, 1.0)).sum(dim=1)
-check_close("gaussian_kl on random (6, 5) inputs against torch.distributions", gaussian_kl(mu, logvar), expected,
-            atol=1e-4, rtol=1e-4, hint="sum over the latent dimension, one value per example.")
-check_close("gaussian_kl with 2 latent dims", gaussian_kl(torch.tensor([[1.0, -2.0]]), torch.tensor([[0.0, math.log(3.0)]])),
-            [0.5 * (1 + 1 - 1) + 0.5 * (4 + 3 - 1 - math.log(3.0))], atol=1e-5)
-### END HIDDEN TESTS
+
+def inputs(given, rng):
+    given.mu = torch.tensor([[0.0], [1.0], [0.0]], dtype=torch.float32)
+    given.logvar = torch.tensor([[0.0], [0.0], [math.log(2.0)]], dtype=torch.float32)
+    ### BEGIN HIDDEN TESTS
+    given.mu_random = torch.tensor(2 * rng.normal(size=(6, 5)), dtype=torch.float32)
+    given.logvar_random = torch.tensor(3 * rng.normal(size=(6, 5)), dtype=torch.float32)
+    given.mu_2d = torch.tensor(rng.normal(size=(1, 2)), dtype=torch.float32)
+    given.logvar_2d = torch.tensor(rng.uniform(-1.5, 1.5, size=(1, 2)), dtype=torch.float32)
+    ### END HIDDEN TESTS
+
+
+def probe(given, seen):
+    seen.kl = gaussian_kl(given.mu, given.logvar)
+    ### BEGIN HIDDEN TESTS
+    seen.kl_random = gaussian_kl(given.mu_random, given.logvar_random)
+    seen.kl_2d = gaussian_kl(given.mu_2d, given.logvar_2d)
+    ### END HIDDEN TESTS
+
+
+def judge(given, seen):
+    check_close(
+        "gaussian_kl for (mu, sigma^2) = (0, 1), (1, 1), (0, 2) in one dimension",
+        seen.kl, [0.0, 0.5, 0.5 * (1.0 - math.log(2.0))], atol=1e-5,
+        hint="KL = 0.5 * sum(mu^2 + sigma^2 - 1 - log sigma^2), with sigma^2 = exp(logvar).",
+    )
+    ### BEGIN HIDDEN TESTS
+    from torch.distributions import Normal, kl_divergence
+
+    mu, logvar = given.mu_random.double(), given.logvar_random.double()
+    expected = kl_divergence(Normal(mu, (0.5 * logvar).exp()), Normal(0.0, 1.0)).sum(dim=1)
+    check_close("gaussian_kl on random (6, 5) inputs against torch.distributions", seen.kl_random, expected,
+                atol=1e-4, rtol=1e-4, hint="sum over the latent dimension, one value per example.")
+    mu, logvar = given.mu_2d.double(), given.logvar_2d.double()
+    check_close("gaussian_kl with 2 latent dims", seen.kl_2d,
+                0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).sum(dim=1), atol=1e-5)
+    ### END HIDDEN TESTS
+
+
+run_test(inputs, probe, judge)
 
 # %% [markdown]
 # ## 3. A stable Bernoulli log-likelihood, and the ELBO
@@ -251,50 +313,105 @@ print(bernoulli_log_likelihood(torch.full((2, 1, 8, 8), 100.0), ones))
 
 # %% nbgrader={"grade": true, "grade_id": "test_bernoulli_log_likelihood", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 """bernoulli_log_likelihood: shape (B,), a sum over pixels, and finite values for logits of size 100."""
+import math
+
+import torch
+import torch.nn.functional as F
 from course_utils.checks import as_tensor, check_close
+from course_utils.verdict import run_test
 
-x = torch.tensor([[[[1.0, 0.0], [0.0, 1.0]]], [[[1.0, 1.0], [1.0, 1.0]]]])  # (2, 1, 2, 2)
-check_close("bernoulli_log_likelihood(zeros logits, x) for 2 images of 4 pixels",
-            bernoulli_log_likelihood(torch.zeros(2, 1, 2, 2), x), [-4 * math.log(2.0)] * 2, atol=1e-5,
-            hint="sum (not mean) the per-pixel log-probabilities of each image; log(1/2) per pixel here.")
-### BEGIN HIDDEN TESTS
-from torch.distributions import Bernoulli
 
-logits = torch.tensor([[[[100.0, -100.0], [-100.0, 100.0]]], [[[100.0, 100.0], [-100.0, -100.0]]]])
-check_close("bernoulli_log_likelihood for logits +-100", bernoulli_log_likelihood(logits, x),
-            [0.0, -200.0], atol=1e-3,
-            hint="work with logits (F.logsigmoid): sigmoid(100) rounds to 1 and log(1 - 1) = -inf.")
-torch.manual_seed(4)
-x = (torch.rand(5, 1, 8, 8) < 0.4).float()
-logits = 4 * torch.randn(5, 1, 8, 8)
-expected = Bernoulli(logits=logits).log_prob(x).flatten(1).sum(dim=1)
-check_close("bernoulli_log_likelihood on random (5, 1, 8, 8) inputs", bernoulli_log_likelihood(logits, x),
-            expected, atol=1e-3, rtol=1e-5)
-flat = as_tensor(bernoulli_log_likelihood(logits.flatten(1), x.flatten(1)),
-                 "bernoulli_log_likelihood on flattened (5, 64) inputs", shape=(5,))
-check_close("bernoulli_log_likelihood on flattened (5, 64) inputs", flat, expected, atol=1e-3, rtol=1e-5)
-### END HIDDEN TESTS
+def inputs(given, rng):
+    given.x = torch.tensor([[[[1.0, 0.0], [0.0, 1.0]]], [[[1.0, 1.0], [1.0, 1.0]]]], dtype=torch.float32)
+    given.zeros = torch.zeros(2, 1, 2, 2, dtype=torch.float32)  # logits for x of shape (2, 1, 2, 2)
+    ### BEGIN HIDDEN TESTS
+    signs = rng.choice([-1.0, 1.0], size=(2, 1, 2, 2))
+    signs[0, 0, 0, 0] = 1.0  # at least one logit of +100, where sigmoid rounds to 1
+    x_sharp = (rng.random((2, 1, 2, 2)) < 0.5).astype("float32")
+    x_sharp[1, 0, 0, 0] = float(signs[1, 0, 0, 0] < 0)  # at least one pixel the logit gets wrong
+    given.logits_sharp = torch.tensor(100.0 * signs, dtype=torch.float32)
+    given.x_sharp = torch.tensor(x_sharp, dtype=torch.float32)
+    given.x_random = torch.tensor(rng.random((5, 1, 8, 8)) < 0.4, dtype=torch.float32)
+    given.logits_random = torch.tensor(4 * rng.normal(size=(5, 1, 8, 8)), dtype=torch.float32)
+    given.x_flat, given.logits_flat = given.x_random.flatten(1), given.logits_random.flatten(1)
+    ### END HIDDEN TESTS
+
+
+def probe(given, seen):
+    seen.half = bernoulli_log_likelihood(given.zeros, given.x)
+    ### BEGIN HIDDEN TESTS
+    seen.sharp = bernoulli_log_likelihood(given.logits_sharp, given.x_sharp)
+    seen.random = bernoulli_log_likelihood(given.logits_random, given.x_random)
+    seen.flat = bernoulli_log_likelihood(given.logits_flat, given.x_flat)
+    ### END HIDDEN TESTS
+
+
+def judge(given, seen):
+    check_close("bernoulli_log_likelihood(zeros logits, x) for 2 images of 4 pixels",
+                seen.half, [-4 * math.log(2.0)] * 2, atol=1e-5,
+                hint="sum (not mean) the per-pixel log-probabilities of each image; log(1/2) per pixel here.")
+    ### BEGIN HIDDEN TESTS
+    from torch.distributions import Bernoulli
+
+    logits, x = given.logits_sharp.double(), given.x_sharp.double()
+    exact = (x * F.logsigmoid(logits) + (1 - x) * F.logsigmoid(-logits)).flatten(1).sum(1)
+    check_close("bernoulli_log_likelihood for logits +-100", seen.sharp, exact, atol=1e-3,
+                hint="work with logits (F.logsigmoid): sigmoid(100) rounds to 1 and log(1 - 1) = -inf.")
+    expected = Bernoulli(logits=given.logits_random.double()).log_prob(given.x_random.double()).flatten(1).sum(dim=1)
+    check_close("bernoulli_log_likelihood on random (5, 1, 8, 8) inputs", seen.random,
+                expected, atol=1e-3, rtol=1e-5)
+    flat = as_tensor(seen.flat, "bernoulli_log_likelihood on flattened (5, 64) inputs", shape=(5,))
+    check_close("bernoulli_log_likelihood on flattened (5, 64) inputs", flat, expected, atol=1e-3, rtol=1e-5)
+    ### END HIDDEN TESTS
+
+
+run_test(inputs, probe, judge)
 
 # %% nbgrader={"grade": true, "grade_id": "test_elbo", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 """elbo: log-likelihood minus the KL, one value per example."""
+import math
+
+import torch
 from course_utils.checks import check_close
+from course_utils.verdict import run_test
 
-x = torch.ones(1, 1, 2, 2)
-check_close("elbo(x=ones, logits=0, mu=1, logvar=0) with one latent dim",
-            elbo(x, torch.zeros(1, 1, 2, 2), torch.tensor([[1.0]]), torch.tensor([[0.0]])),
-            [-4 * math.log(2.0) - 0.5], atol=1e-5, hint="ELBO = log p(x|z) - KL(q(z|x) || p(z)).")
-### BEGIN HIDDEN TESTS
-from torch.distributions import Bernoulli, Normal, kl_divergence
 
-torch.manual_seed(5)
-x = (torch.rand(4, 1, 8, 8) < 0.5).float()
-logits = 3 * torch.randn(4, 1, 8, 8)
-mu, logvar = torch.randn(4, 3), torch.randn(4, 3)
-expected = (Bernoulli(logits=logits).log_prob(x).flatten(1).sum(1)
-            - kl_divergence(Normal(mu, (0.5 * logvar).exp()), Normal(0.0, 1.0)).sum(1))
-check_close("elbo on random inputs (4 images, 3 latent dims)", elbo(x, logits, mu, logvar), expected,
-            atol=1e-3, rtol=1e-5)
-### END HIDDEN TESTS
+def inputs(given, rng):
+    given.x = torch.ones(1, 1, 2, 2, dtype=torch.float32)
+    given.logits = torch.zeros(1, 1, 2, 2, dtype=torch.float32)
+    given.mu = torch.tensor([[1.0]], dtype=torch.float32)
+    given.logvar = torch.tensor([[0.0]], dtype=torch.float32)
+    ### BEGIN HIDDEN TESTS
+    given.x_random = torch.tensor(rng.random((4, 1, 8, 8)) < 0.5, dtype=torch.float32)
+    given.logits_random = torch.tensor(3 * rng.normal(size=(4, 1, 8, 8)), dtype=torch.float32)
+    given.mu_random = torch.tensor(rng.normal(size=(4, 3)), dtype=torch.float32)
+    given.logvar_random = torch.tensor(rng.normal(size=(4, 3)), dtype=torch.float32)
+    ### END HIDDEN TESTS
+
+
+def probe(given, seen):
+    seen.elbo = elbo(given.x, given.logits, given.mu, given.logvar)
+    ### BEGIN HIDDEN TESTS
+    seen.elbo_random = elbo(given.x_random, given.logits_random, given.mu_random, given.logvar_random)
+    ### END HIDDEN TESTS
+
+
+def judge(given, seen):
+    check_close("elbo(x=ones, logits=0, mu=1, logvar=0) with one latent dim", seen.elbo,
+                [-4 * math.log(2.0) - 0.5], atol=1e-5, hint="ELBO = log p(x|z) - KL(q(z|x) || p(z)).")
+    ### BEGIN HIDDEN TESTS
+    from torch.distributions import Bernoulli, Normal, kl_divergence
+
+    x, logits = given.x_random.double(), given.logits_random.double()
+    mu, logvar = given.mu_random.double(), given.logvar_random.double()
+    expected = (Bernoulli(logits=logits).log_prob(x).flatten(1).sum(1)
+                - kl_divergence(Normal(mu, (0.5 * logvar).exp()), Normal(0.0, 1.0)).sum(1))
+    check_close("elbo on random inputs (4 images, 3 latent dims)", seen.elbo_random, expected,
+                atol=1e-3, rtol=1e-5)
+    ### END HIDDEN TESTS
+
+
+run_test(inputs, probe, judge)
 
 # %% [markdown]
 # ## 4. The VAE
@@ -357,26 +474,55 @@ print(tuple(mu.shape), tuple(logvar.shape), tuple(VAE()(torch.zeros(5, 1, 8, 8))
 
 # %% nbgrader={"grade": true, "grade_id": "test_vae_shapes", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 """VAE: built with no arguments; encode, decode and forward return the contract's shapes."""
-from course_utils.checks import as_tensor, check_true
+import torch
+from course_utils.checks import as_list, as_tensor, check_true
+from course_utils.verdict import run_test
 
-torch.manual_seed(6)
-net = VAE()
-x = (torch.rand(3, 1, 8, 8) < 0.5).float()
-mu, logvar = net.encode(x)
-as_tensor(mu, "VAE().encode(x)[0] (mu)", shape=(3, 8))
-as_tensor(logvar, "VAE().encode(x)[1] (logvar)", shape=(3, 8))
-as_tensor(net.decode(torch.randn(3, 8)), "VAE().decode(z)", shape=(3, 1, 8, 8))
-out = net(x)
-check_true(type(out) is tuple and len(out) == 3, "VAE().forward(x) must return a tuple (x_logits, mu, logvar).")
-as_tensor(out[0], "VAE().forward(x)[0] (x_logits)", shape=(3, 1, 8, 8))
-### BEGIN HIDDEN TESTS
-net = VAE(latent_dim=2, hidden_dim=32, image_shape=(1, 12, 10))
-x = (torch.rand(4, 1, 12, 10) < 0.5).float()
-logits, mu, logvar = net(x)
-as_tensor(logits, "VAE(latent_dim=2, image_shape=(1, 12, 10)).forward(x)[0]", shape=(4, 1, 12, 10))
-as_tensor(mu, "VAE(latent_dim=2, image_shape=(1, 12, 10)).forward(x)[1]", shape=(4, 2))
-as_tensor(logvar, "VAE(latent_dim=2, image_shape=(1, 12, 10)).forward(x)[2]", shape=(4, 2))
-### END HIDDEN TESTS
+
+def inputs(given, rng):
+    given.seed = 6
+    given.x = torch.tensor(rng.random((3, 1, 8, 8)) < 0.5, dtype=torch.float32)
+    given.z = torch.tensor(rng.normal(size=(3, 8)), dtype=torch.float32)
+    ### BEGIN HIDDEN TESTS
+    given.latent_dim, given.hidden_dim = int(rng.integers(2, 6)), int(rng.integers(16, 65))
+    given.image_shape = [1, int(rng.integers(5, 15)), int(rng.integers(5, 15))]
+    given.x_other = torch.tensor(rng.random((4, *given.image_shape)) < 0.5, dtype=torch.float32)
+    ### END HIDDEN TESTS
+
+
+def probe(given, seen):
+    torch.manual_seed(given.seed)
+    net = VAE()
+    seen.encoded = list(net.encode(given.x))
+    seen.decoded = net.decode(given.z)
+    out = net(given.x)
+    seen.forward_is_tuple = type(out) is tuple
+    seen.forward = list(out) if type(out) is tuple else []
+    ### BEGIN HIDDEN TESTS
+    net = VAE(latent_dim=given.latent_dim, hidden_dim=given.hidden_dim, image_shape=tuple(given.image_shape))
+    seen.forward_other = list(net(given.x_other))
+    ### END HIDDEN TESTS
+
+
+def judge(given, seen):
+    mu, logvar = as_list(seen.encoded, "VAE().encode(x)", 2, hint="encode returns the pair (mu, logvar).")
+    as_tensor(mu, "VAE().encode(x)[0] (mu)", shape=(3, 8))
+    as_tensor(logvar, "VAE().encode(x)[1] (logvar)", shape=(3, 8))
+    as_tensor(seen.decoded, "VAE().decode(z)", shape=(3, 1, 8, 8))
+    check_true(seen.forward_is_tuple is True and len(seen.forward) == 3,
+               "VAE().forward(x) must return a tuple (x_logits, mu, logvar).")
+    as_tensor(seen.forward[0], "VAE().forward(x)[0] (x_logits)", shape=(3, 1, 8, 8))
+    ### BEGIN HIDDEN TESTS
+    latent, shape = given.latent_dim, tuple(given.image_shape)
+    name = f"VAE(latent_dim={latent}, image_shape={shape}).forward(x)"
+    logits, mu, logvar = as_list(seen.forward_other, name, 3)
+    as_tensor(logits, f"{name}[0]", shape=(4, *shape))
+    as_tensor(mu, f"{name}[1]", shape=(4, latent))
+    as_tensor(logvar, f"{name}[2]", shape=(4, latent))
+    ### END HIDDEN TESTS
+
+
+run_test(inputs, probe, judge)
 
 # %% [markdown]
 # ## 5. Training on binarized digits
@@ -426,55 +572,96 @@ plt.show()
 
 # %% nbgrader={"grade": true, "grade_id": "test_training_elbo", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
 """The trained `model`: test negative ELBO (mean over the 360 test images, 10 samples each) at most 21 nats."""
-from course_utils.checks import as_tensor, check_less_equal
+import torch
+from course_utils.checks import as_list, as_tensor, check_close, check_less_equal
+from course_utils.data import load_digits
+from course_utils.verdict import run_test
 
-model.eval()
-torch.manual_seed(7)
-with torch.no_grad():
-    values = []
-    for _ in range(10):
-        x_logits, mu, logvar = model(x_test)
-        values.append(as_tensor(elbo(x_test, x_logits, mu, logvar), "elbo on the test set", shape=(360,)).mean())
-check_less_equal("test negative ELBO of the trained model (nats)", -sum(values) / 10, 21.0,
-                 hint="train with the cell above (seed 0, early stopping); around 19 nats is expected.")
-### BEGIN HIDDEN TESTS
-from torch.distributions import Bernoulli
 
-torch.manual_seed(8)
-with torch.no_grad():
-    mu, logvar = model.encode(x_test)
-    mu = as_tensor(mu, "model.encode(x_test)[0]", shape=(360, None))
-    logvar = as_tensor(logvar, "model.encode(x_test)[1]", shape=(360, None))
+def inputs(given, rng):
+    given.x_test = load_digits("binary").test_images
+    given.seed = 7
+    ### BEGIN HIDDEN TESTS
+    given.eps = torch.tensor(rng.normal(size=(10, 360, 64)), dtype=torch.float32)  # up to 64 latent dims
+    ### END HIDDEN TESTS
+
+
+def probe(given, seen):
+    x_test = given.x_test.to(device)
+    model.eval()
+    torch.manual_seed(given.seed)
+    with torch.no_grad():
+        seen.elbos = [elbo(x_test, *model(x_test)) for _ in range(10)]
+    ### BEGIN HIDDEN TESTS
+    with torch.no_grad():
+        mu, logvar = model.encode(x_test)
+        seen.mu, seen.logvar = mu, logvar
+        eps = given.eps[:, :, : mu.shape[1]].to(device=mu.device, dtype=mu.dtype)
+        seen.z = [mu + (0.5 * logvar).exp() * e for e in eps]
+        seen.logits = [model.decode(z.to(device=device, dtype=torch.float32)) for z in seen.z]
+    ### END HIDDEN TESTS
+
+
+def judge(given, seen):
+    values = [as_tensor(v, "elbo on the test set", shape=(360,)).mean() for v in as_list(seen.elbos, "elbo values", 10)]
+    check_less_equal("test negative ELBO of the trained model (nats)", -sum(values) / 10, 21.0,
+                     hint="train with the cell above (seed 0, early stopping); around 19 nats is expected.")
+    ### BEGIN HIDDEN TESTS
+    from torch.distributions import Bernoulli
+
+    mu = as_tensor(seen.mu, "model.encode(x_test)[0]", shape=(360, None))
+    logvar = as_tensor(seen.logvar, "model.encode(x_test)[1]", shape=(360, None))
     kl = 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).sum(1)
+    eps = given.eps[:, :, : mu.shape[1]].double()
     recon = []
-    for _ in range(10):
-        z = mu + (0.5 * logvar).exp() * torch.randn_like(mu)
-        logits = as_tensor(model.decode(z.to(device=device, dtype=torch.float32)), "model.decode(z)",
-                           shape=(360, 1, 8, 8))
-        recon.append(Bernoulli(logits=logits).log_prob(x_test.double().cpu()).flatten(1).sum(1))
+    for e, z, logits in zip(eps, as_list(seen.z, "decoder inputs z", 10), as_list(seen.logits, "model.decode(z)", 10)):
+        check_close("decoder input z = mu + exp(logvar / 2) * eps", z, mu + (0.5 * logvar).exp() * e,
+                    atol=1e-4, rtol=1e-4)
+        logits = as_tensor(logits, "model.decode(z)", shape=(360, 1, 8, 8))
+        recon.append(Bernoulli(logits=logits).log_prob(given.x_test.double()).flatten(1).sum(1))
     reference = -(sum(recon) / 10 - kl).mean()
-check_less_equal("test negative ELBO of the trained model, recomputed from encode/decode (nats)",
-                 reference, 21.0, hint="the ELBO you train must be log p(x|z) summed over pixels minus the KL.")
-### END HIDDEN TESTS
+    check_less_equal("test negative ELBO of the trained model, recomputed from encode/decode (nats)",
+                     reference, 21.0, hint="the ELBO you train must be log p(x|z) summed over pixels minus the KL.")
+    ### END HIDDEN TESTS
+
+
+run_test(inputs, probe, judge)
 
 # %% nbgrader={"grade": true, "grade_id": "test_kl_not_collapsed", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 """The trained `model` uses its code: mean test KL(q(z|x) || p(z)) at least 3 nats (no posterior collapse)."""
+import torch
 from course_utils.checks import as_tensor, check_in_range
+from course_utils.data import load_digits
+from course_utils.verdict import run_test
 
-model.eval()
-with torch.no_grad():
-    mu, logvar = model.encode(x_test)
-    kl_student = as_tensor(gaussian_kl(mu, logvar), "gaussian_kl(*model.encode(x_test))", shape=(360,)).mean()
-kl_value = check_in_range("mean test KL of the trained model (nats)", kl_student, 3.0, 1e6,
-                          hint="a KL near 0 means the decoder ignores z (posterior collapse): is the likelihood summed over pixels?")
-### BEGIN HIDDEN TESTS
-with torch.no_grad():
-    mu, logvar = model.encode(x_test)
-    mu = as_tensor(mu, "model.encode(x_test)[0]", shape=(360, None))
-    logvar = as_tensor(logvar, "model.encode(x_test)[1]", shape=(360, None))
-kl_value = check_in_range("mean test KL of the trained model, recomputed from encode (nats)",
-                          0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).sum(1).mean(), 3.0, 1e6)
-### END HIDDEN TESTS
+
+def inputs(given, rng):
+    given.x_test = load_digits("binary").test_images
+
+
+def probe(given, seen):
+    model.eval()
+    with torch.no_grad():
+        mu, logvar = model.encode(given.x_test.to(device))
+        seen.kl = gaussian_kl(mu, logvar)
+    ### BEGIN HIDDEN TESTS
+    seen.mu, seen.logvar = mu, logvar
+    ### END HIDDEN TESTS
+
+
+def judge(given, seen):
+    kl_student = as_tensor(seen.kl, "gaussian_kl(*model.encode(x_test))", shape=(360,)).mean()
+    check_in_range("mean test KL of the trained model (nats)", kl_student, 3.0, 1e6,
+                   hint="a KL near 0 means the decoder ignores z (posterior collapse): is the likelihood summed over pixels?")
+    ### BEGIN HIDDEN TESTS
+    mu = as_tensor(seen.mu, "model.encode(x_test)[0]", shape=(360, None))
+    logvar = as_tensor(seen.logvar, "model.encode(x_test)[1]", shape=(360, None))
+    check_in_range("mean test KL of the trained model, recomputed from encode (nats)",
+                   0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).sum(1).mean(), 3.0, 1e6)
+    ### END HIDDEN TESTS
+
+
+run_test(inputs, probe, judge)
 
 # %% [markdown]
 # ## 6. A tighter bound: importance weighting
@@ -532,76 +719,126 @@ with torch.no_grad():
 
 # %% nbgrader={"grade": true, "grade_id": "test_iwae_exact", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 """iwae_bound: shape (B,), and the exact log p(x) when q(z|x) = p(z) and the decoder ignores z, even for log p(x) of -6000."""
-from course_utils.checks import as_tensor, check_close
+import torch
+import torch.nn.functional as F
+from course_utils.checks import check_close
+from course_utils.verdict import run_test
+from torch import nn
 
 
-class FixedDecoder(nn.Module):
-    """A model whose decoder ignores z and whose encoder returns the prior: every weight is p(x)."""
-
-    def __init__(self, logits: torch.Tensor, latent_dim: int = 3):
-        super().__init__()
-        self.logits, self.latent_dim = logits, latent_dim
-        self.unused = nn.Parameter(torch.zeros(1))
-
-    def encode(self, x):
-        zeros = torch.zeros(x.shape[0], self.latent_dim)
-        return zeros, zeros.clone()
-
-    def decode(self, z):
-        return self.logits.expand(*z.shape[:-1], *self.logits.shape)
+def inputs(given, rng):
+    given.logits = torch.tensor(rng.normal(size=(1, 4, 4)), dtype=torch.float32)
+    given.x = torch.tensor(rng.random((2, 1, 4, 4)) < 0.5, dtype=torch.float32)
+    ### BEGIN HIDDEN TESTS
+    given.logits_sharp = torch.tensor(100.0 * rng.choice([-1.0, 1.0], size=(1, 8, 8)), dtype=torch.float32)
+    given.x_sharp = torch.tensor(rng.random((3, 1, 8, 8)) < 0.5, dtype=torch.float32)
+    ### END HIDDEN TESTS
 
 
-torch.manual_seed(9)
-logits = torch.randn(1, 4, 4)
-x = (torch.rand(2, 1, 4, 4) < 0.5).float()
-exact = -F.binary_cross_entropy_with_logits(logits.expand(2, 1, 4, 4), x, reduction="none").flatten(1).sum(1)
-with torch.no_grad():
-    check_close("iwae_bound(model, x, k=5) when every weight equals p(x)", iwae_bound(FixedDecoder(logits), x, 5),
-                exact, atol=1e-4, rtol=1e-5, hint="log (1/k) sum_i w_i = log p(x) when all w_i = p(x).")
-### BEGIN HIDDEN TESTS
-logits = 100.0 * torch.sign(torch.randn(1, 8, 8))
-x = (torch.rand(3, 1, 8, 8) < 0.5).float()
-exact = -F.binary_cross_entropy_with_logits(logits.expand(3, 1, 8, 8), x, reduction="none").flatten(1).sum(1)
-with torch.no_grad():
-    check_close("iwae_bound(model, x, k=20) with log p(x) in the thousands of nats", iwae_bound(FixedDecoder(logits), x, 20),
-                exact, atol=1e-2, rtol=1e-5,
+def probe(given, seen):
+    class FixedDecoder(nn.Module):
+        """A model whose decoder ignores z and whose encoder returns the prior: every weight is p(x)."""
+
+        def __init__(self, logits: torch.Tensor, latent_dim: int = 3):
+            super().__init__()
+            self.logits, self.latent_dim = logits, latent_dim
+            self.unused = nn.Parameter(torch.zeros(1))
+
+        def encode(self, x):
+            zeros = torch.zeros(x.shape[0], self.latent_dim)
+            return zeros, zeros.clone()
+
+        def decode(self, z):
+            return self.logits.expand(*z.shape[:-1], *self.logits.shape)
+
+    with torch.no_grad():
+        seen.bound = iwae_bound(FixedDecoder(given.logits), given.x, 5)
+    ### BEGIN HIDDEN TESTS
+    with torch.no_grad():
+        seen.bound_sharp = iwae_bound(FixedDecoder(given.logits_sharp), given.x_sharp, 20)
+    ### END HIDDEN TESTS
+
+
+def judge(given, seen):
+    def exact_log_px(logits, x):
+        logits = logits.double().expand(*x.shape)
+        return -F.binary_cross_entropy_with_logits(logits, x.double(), reduction="none").flatten(1).sum(1)
+
+    check_close("iwae_bound(model, x, k=5) when every weight equals p(x)", seen.bound,
+                exact_log_px(given.logits, given.x), atol=1e-4, rtol=1e-5,
+                hint="log (1/k) sum_i w_i = log p(x) when all w_i = p(x).")
+    ### BEGIN HIDDEN TESTS
+    check_close("iwae_bound(model, x, k=20) with log p(x) in the thousands of nats", seen.bound_sharp,
+                exact_log_px(given.logits_sharp, given.x_sharp), atol=1e-2, rtol=1e-5,
                 hint="exp(-3000) underflows to 0: use torch.logsumexp(log_w, dim=0) - log(k).")
-### END HIDDEN TESTS
+    ### END HIDDEN TESTS
+
+
+run_test(inputs, probe, judge)
 
 # %% nbgrader={"grade": true, "grade_id": "test_iwae_bounds", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 """iwae_bound on the trained model: mean over the test set not below the ELBO, and not decreasing in k."""
-from course_utils.checks import as_tensor, check_close, check_less_equal
+import torch
+from course_utils.checks import as_list, as_tensor, check_close, check_less_equal
+from course_utils.data import load_digits
+from course_utils.verdict import run_test
 
-model.eval()
-torch.manual_seed(10)
-with torch.no_grad():
-    repeats = {1: 10, 10: 1, 100: 1}  # k = 1 is noisy: average 10 estimates
-    bound = {k: sum(as_tensor(iwae_bound(model, x_test, k), f"iwae_bound(model, x_test, {k})", shape=(360,)).mean()
-                    for _ in range(r)) / r for k, r in repeats.items()}
-check_less_equal("mean IWAE bound with k=10 minus with k=100 (nats)", bound[10] - bound[100], 0.05,
-                 hint="more importance samples can only tighten the bound (on average).")
-check_less_equal("mean IWAE bound with k=1 minus with k=10 (nats)", bound[1] - bound[10], 0.05)
-### BEGIN HIDDEN TESTS
-from torch.distributions import Bernoulli
 
-torch.manual_seed(11)
-with torch.no_grad():
-    mu, logvar = model.encode(x_test)
-    mu = as_tensor(mu, "model.encode(x_test)[0]", shape=(360, None))
-    logvar = as_tensor(logvar, "model.encode(x_test)[1]", shape=(360, None))
+def inputs(given, rng):
+    given.x_test = load_digits("binary").test_images
+    given.seed = 10
+    given.repeats = [[1, 10], [10, 1], [100, 1]]  # k = 1 is noisy: average 10 estimates
+    ### BEGIN HIDDEN TESTS
+    given.eps = torch.tensor(rng.normal(size=(10, 360, 64)), dtype=torch.float32)  # up to 64 latent dims
+    ### END HIDDEN TESTS
+
+
+def probe(given, seen):
+    x_test = given.x_test.to(device)
+    model.eval()
+    torch.manual_seed(given.seed)
+    with torch.no_grad():
+        seen.bounds = [[iwae_bound(model, x_test, k) for _ in range(r)] for k, r in given.repeats]
+    ### BEGIN HIDDEN TESTS
+    with torch.no_grad():
+        mu, logvar = model.encode(x_test)
+        seen.mu, seen.logvar = mu, logvar
+        eps = given.eps[:, :, : mu.shape[1]].to(device=mu.device, dtype=mu.dtype)
+        seen.z = [mu + (0.5 * logvar).exp() * e for e in eps]
+        seen.logits = [model.decode(z.to(device=device, dtype=torch.float32)) for z in seen.z]
+    ### END HIDDEN TESTS
+
+
+def judge(given, seen):
+    bound = {}
+    for (k, r), runs in zip(given.repeats, as_list(seen.bounds, "iwae_bound results", len(given.repeats))):
+        name = f"iwae_bound(model, x_test, {k})"
+        bound[k] = sum(as_tensor(v, name, shape=(360,)).mean() for v in as_list(runs, name, r)) / r
+    check_less_equal("mean IWAE bound with k=10 minus with k=100 (nats)", bound[10] - bound[100], 0.05,
+                     hint="more importance samples can only tighten the bound (on average).")
+    check_less_equal("mean IWAE bound with k=1 minus with k=10 (nats)", bound[1] - bound[10], 0.05)
+    ### BEGIN HIDDEN TESTS
+    from torch.distributions import Bernoulli
+
+    mu = as_tensor(seen.mu, "model.encode(x_test)[0]", shape=(360, None))
+    logvar = as_tensor(seen.logvar, "model.encode(x_test)[1]", shape=(360, None))
     kl = 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).sum(1)
+    eps = given.eps[:, :, : mu.shape[1]].double()
     recon = []
-    for _ in range(10):
-        z = mu + (0.5 * logvar).exp() * torch.randn_like(mu)
-        logits = as_tensor(model.decode(z.to(device=device, dtype=torch.float32)), "model.decode(z)",
-                           shape=(360, 1, 8, 8))
-        recon.append(Bernoulli(logits=logits).log_prob(x_test.double().cpu()).flatten(1).sum(1))
+    for e, z, logits in zip(eps, as_list(seen.z, "decoder inputs z", 10), as_list(seen.logits, "model.decode(z)", 10)):
+        check_close("decoder input z = mu + exp(logvar / 2) * eps", z, mu + (0.5 * logvar).exp() * e,
+                    atol=1e-4, rtol=1e-4)
+        logits = as_tensor(logits, "model.decode(z)", shape=(360, 1, 8, 8))
+        recon.append(Bernoulli(logits=logits).log_prob(given.x_test.double()).flatten(1).sum(1))
     reference_elbo = (sum(recon) / 10 - kl).mean()
-check_less_equal("mean test ELBO minus mean IWAE bound with k=100 (nats)", reference_elbo - bound[100], 0.0,
-                 hint="the IWAE bound with k > 1 is at least the ELBO: log of a mean >= mean of the logs.")
-check_close("mean IWAE bound with k=1 (which is the ELBO), in nats", bound[1], reference_elbo, atol=0.3,
-            hint="with k = 1 the IWAE bound is a one-sample ELBO estimate.")
-### END HIDDEN TESTS
+    check_less_equal("mean test ELBO minus mean IWAE bound with k=100 (nats)", reference_elbo - bound[100], 0.0,
+                     hint="the IWAE bound with k > 1 is at least the ELBO: log of a mean >= mean of the logs.")
+    check_close("mean IWAE bound with k=1 (which is the ELBO), in nats", bound[1], reference_elbo, atol=0.3,
+                hint="with k = 1 the IWAE bound is a one-sample ELBO estimate.")
+    ### END HIDDEN TESTS
+
+
+run_test(inputs, probe, judge)
 
 # %% [markdown]
 # ## How good is the bound?

@@ -109,48 +109,75 @@ plt.show()
 
 # %% nbgrader={"grade": true, "grade_id": "test_quantize", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 """quantize: nearest code against a brute-force search, z_q = codebook[indices], ties to the smaller index."""
-from course_utils.checks import as_tensor, check_close, check_true
+import torch
+from course_utils.checks import as_list, as_tensor, check_close, check_less_equal, check_true
+from course_utils.verdict import run_test
 
-book = torch.tensor([[0.0, 0.0], [3.0, 0.0], [0.0, 2.0]])
-points = torch.tensor([[0.4, 0.1], [2.5, -0.3], [0.2, 1.8], [1.4, 0.0]])
-got_indices, got_zq = quantize(points, book)
-check_close("quantize(points, book) indices", got_indices, [0, 1, 2, 0], atol=0,
-            hint="argmin over the K squared distances of each row.")
-check_close("quantize(points, book) z_q", got_zq, book[[0, 1, 2, 0]], atol=1e-6)
-### BEGIN HIDDEN TESTS
-gen = torch.Generator().manual_seed(3)
-for n, k, d, scale in [(500, 64, 16, 1.0), (300, 7, 3, 10.0), (1, 5, 2, 0.1)]:
-    z = torch.randn(n, d, generator=gen, dtype=torch.float64) * scale
-    codes = torch.randn(k, d, generator=gen, dtype=torch.float64) * scale + 0.5 * scale
-    got_i, got_q = quantize(z, codes)
-    idx = as_tensor(got_i, f"indices of quantize(z ({n}, {d}), codebook ({k}, {d}))", shape=(n,)).long()
-    check_true(bool(((idx >= 0) & (idx < k)).all()), f"quantize returned indices outside [0, {k}).")
-    brute = ((z[:, None, :] - codes[None, :, :]) ** 2).sum(-1)  # (n, k), one difference per pair
-    best = brute.min(dim=1).values
-    chosen = brute[torch.arange(n), idx]
-    worst = int((chosen - best).argmax())
-    check_less_equal(
-        f"distance to the chosen code minus the nearest distance (n={n}, K={k}, D={d}), row {worst}",
-        (chosen - best)[worst] / best.abs().max().clamp(min=1.0), 1e-9,
-        hint="each row must get the code with the smallest squared distance ||z - e||^2 (argmin, not argmax;"
-        " keep every term of the expansion).",
-    )
-    check_close(f"z_q of quantize (n={n}, K={k})", got_q, codes[idx], atol=1e-9,
-                hint="z_q must be the codebook rows of the returned indices.")
-# ties: duplicated codes and points exactly between two codes go to the smaller index
-tie_book = torch.tensor([[1.0, 0.0], [-1.0, 0.0], [1.0, 0.0], [0.0, 5.0]])
-tie_points = torch.tensor([[0.0, 0.0], [2.0, 0.0], [0.0, 0.3], [-3.0, 0.0]])
-check_close("quantize indices with tied codes", quantize(tie_points, tie_book)[0], [0, 0, 0, 1], atol=0,
-            hint="on ties return the smallest index, as torch.argmin does.")
-# gradients reach the codebook through z_q
-leaf = book.clone().requires_grad_(True)
-_, zq = quantize(points, leaf)
-check_true(type(zq) is torch.Tensor and zq.requires_grad,
-           "z_q returned by quantize does not depend on the codebook (it must be codebook[indices]).")
-(grad,) = torch.autograd.grad(zq.sum(), leaf)
-check_close("d sum(z_q) / d codebook", grad, [[2.0, 2.0], [1.0, 1.0], [1.0, 1.0]], atol=1e-6,
-            hint="z_q = codebook[indices] sends each row's gradient to the code it used.")
-### END HIDDEN TESTS
+
+def inputs(given, rng):
+    given.book = torch.tensor([[0.0, 0.0], [3.0, 0.0], [0.0, 2.0]], dtype=torch.float32)
+    given.points = torch.tensor([[0.4, 0.1], [2.5, -0.3], [0.2, 1.8], [1.4, 0.0]], dtype=torch.float32)
+    ### BEGIN HIDDEN TESTS
+    given.cases = []
+    for n, k, d, scale in [(500, 64, 16, 1.0), (300, 7, 3, 10.0), (1, 5, 2, 0.1)]:
+        scale *= float(rng.uniform(0.5, 2.0))
+        z = torch.tensor(rng.normal(size=(n, d)) * scale, dtype=torch.float64)
+        codes = torch.tensor(rng.normal(size=(k, d)) * scale + 0.5 * scale, dtype=torch.float64)
+        given.cases.append([z, codes])
+    # ties: duplicated codes and points exactly between two codes (a power-of-two scale keeps them exact)
+    s, a = 2.0 ** int(rng.integers(-2, 3)), float(rng.uniform(0.1, 0.9))
+    tie_book = torch.tensor([[s, 0.0], [-s, 0.0], [s, 0.0], [0.0, 5 * s]], dtype=torch.float32)
+    tie_points = torch.tensor([[0.0, 0.0], [2 * s, 0.0], [0.0, a * s], [-3 * s, 0.0]], dtype=torch.float32)
+    order = [1, 0] if rng.integers(2) else [0, 1]  # the same ties with the two coordinates swapped
+    given.tie_book, given.tie_points = tie_book[:, order].contiguous(), tie_points[:, order].contiguous()
+    ### END HIDDEN TESTS
+
+
+def probe(given, seen):
+    seen.indices, seen.z_q = quantize(given.points, given.book)
+    ### BEGIN HIDDEN TESTS
+    seen.cases = [list(quantize(z, codes)) for z, codes in given.cases]
+    seen.tie_indices = quantize(given.tie_points, given.tie_book)[0]
+    leaf = given.book.clone().requires_grad_(True)  # gradients reach the codebook through z_q
+    _, zq = quantize(given.points, leaf)
+    differentiable = type(zq) is torch.Tensor and zq.requires_grad
+    seen.book_grad = torch.autograd.grad(zq.sum(), leaf)[0] if differentiable else None
+    ### END HIDDEN TESTS
+
+
+def judge(given, seen):
+    check_close("quantize(points, book) indices", seen.indices, [0, 1, 2, 0], atol=0,
+                hint="argmin over the K squared distances of each row.")
+    check_close("quantize(points, book) z_q", seen.z_q, given.book[[0, 1, 2, 0]], atol=1e-6)
+    ### BEGIN HIDDEN TESTS
+    for (z, codes), result in zip(given.cases, as_list(seen.cases, "quantize results", 3)):
+        (n, d), k = z.shape, codes.shape[0]
+        name = f"quantize(z ({n}, {d}), codebook ({k}, {d}))"
+        got_i, got_q = as_list(result, f"outputs of {name}", 2)
+        idx = as_tensor(got_i, f"indices of {name}", shape=(n,)).long()
+        check_true(bool(((idx >= 0) & (idx < k)).all()), f"quantize returned indices outside [0, {k}).")
+        brute = ((z[:, None, :] - codes[None, :, :]) ** 2).sum(-1)  # (n, k), one difference per pair
+        best = brute.min(dim=1).values
+        chosen = brute[torch.arange(n), idx]
+        worst = int((chosen - best).argmax())
+        check_less_equal(
+            f"distance to the chosen code minus the nearest distance (n={n}, K={k}, D={d}), row {worst}",
+            (chosen - best)[worst] / best.abs().max().clamp(min=1.0), 1e-9,
+            hint="each row must get the code with the smallest squared distance ||z - e||^2 (argmin, not argmax;"
+            " keep every term of the expansion).",
+        )
+        check_close(f"z_q of quantize (n={n}, K={k})", got_q, codes[idx], atol=1e-9,
+                    hint="z_q must be the codebook rows of the returned indices.")
+    check_close("quantize indices with tied codes", seen.tie_indices, [0, 0, 0, 1], atol=0,
+                hint="on ties return the smallest index, as torch.argmin does.")
+    check_true(seen.book_grad is not None,
+               "z_q returned by quantize does not depend on the codebook (it must be codebook[indices]).")
+    check_close("d sum(z_q) / d codebook", seen.book_grad, [[2.0, 2.0], [1.0, 1.0], [1.0, 1.0]], atol=1e-6,
+                hint="z_q = codebook[indices] sends each row's gradient to the code it used.")
+    ### END HIDDEN TESTS
+
+
+run_test(inputs, probe, judge)
 
 # %% [markdown]
 # ## 2. The straight-through estimator
@@ -187,35 +214,66 @@ print("value:", out.detach(), "\ngrad at z_e:", demo_ze.grad, "\ngrad at codeboo
 
 # %% nbgrader={"grade": true, "grade_id": "test_straight_through", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 """straight_through: value equal to z_q; d(output)/d(z_e) is the identity; no gradient to z_q."""
-from course_utils.checks import as_tensor, check_close, check_true
+import torch
+from course_utils.checks import as_list, check_close, check_true
+from course_utils.verdict import run_test
 
-z_e = torch.tensor([[0.5, -1.0], [2.0, 0.25]], requires_grad=True)
-z_q = torch.tensor([[0.0, -1.5], [2.0, 1.0]], requires_grad=True)
-st = straight_through(z_e, z_q)
-check_close("value of straight_through(z_e, z_q)", st, z_q.detach(), atol=1e-6,
-            hint="in the forward pass the output must be z_q.")
-check_true(type(st) is torch.Tensor and st.requires_grad, "straight_through(z_e, z_q) is not differentiable in z_e.")
-g_e, g_q = torch.autograd.grad(st.sum(), [z_e, z_q], allow_unused=True)
-check_close("d sum(straight_through) / d z_e", torch.zeros(2, 2) if g_e is None else g_e, torch.ones(2, 2),
-            atol=1e-6, hint="the gradient must reach z_e unchanged: z_e + (z_q - z_e).detach().")
-### BEGIN HIDDEN TESTS
-gen = torch.Generator().manual_seed(5)
-z_e = torch.randn(6, 4, generator=gen, dtype=torch.float64, requires_grad=True)
-book = torch.randn(5, 4, generator=gen, dtype=torch.float64, requires_grad=True)
-_, z_q = quantize(z_e.detach(), book)
-st = straight_through(z_e, z_q)
-check_close("value of straight_through on random inputs", st, z_q.detach(), atol=1e-9)
-for trial in range(3):  # vector-Jacobian products with random upstream gradients: J^T g = g for all g
-    upstream = torch.randn(6, 4, generator=gen, dtype=torch.float64)
+
+def inputs(given, rng):
+    given.z_e = torch.tensor([[0.5, -1.0], [2.0, 0.25]], dtype=torch.float32)
+    given.z_q = torch.tensor([[0.0, -1.5], [2.0, 1.0]], dtype=torch.float32)
+    ### BEGIN HIDDEN TESTS
+    given.random_z_e = torch.tensor(rng.normal(size=(6, 4)), dtype=torch.float64)
+    given.book = torch.tensor(rng.normal(size=(5, 4)), dtype=torch.float64)
+    given.idx = ((given.random_z_e[:, None] - given.book[None]) ** 2).sum(-1).argmin(1)  # the nearest codes
+    given.upstream = [torch.tensor(rng.normal(size=(6, 4)), dtype=torch.float64) for _ in range(3)]
+    ### END HIDDEN TESTS
+
+
+def probe(given, seen):
+    z_e = given.z_e.clone().requires_grad_(True)
+    z_q = given.z_q.clone().requires_grad_(True)
     st = straight_through(z_e, z_q)
-    g_e, g_book = torch.autograd.grad((st * upstream).sum(), [z_e, book], allow_unused=True)
-    check_close(f"d(output)/d(z_e) applied to a random upstream gradient (trial {trial})",
-                torch.zeros(6, 4) if g_e is None else g_e, upstream, atol=1e-9,
-                hint="d straight_through / d z_e must be the identity.")
-    check_close(f"gradient reaching the codebook through straight_through (trial {trial})",
-                torch.zeros(5, 4) if g_book is None else g_book, torch.zeros(5, 4), atol=0,
-                hint="the reconstruction path must give the codebook nothing: detach (z_q - z_e).")
-### END HIDDEN TESTS
+    seen.value = st
+    differentiable = type(st) is torch.Tensor and st.requires_grad
+    seen.differentiable = differentiable
+    seen.grad_z_e = torch.autograd.grad(st.sum(), [z_e, z_q], allow_unused=True)[0] if differentiable else None
+    ### BEGIN HIDDEN TESTS
+    z_e = given.random_z_e.clone().requires_grad_(True)
+    book = given.book.clone().requires_grad_(True)
+    z_q = book[given.idx]
+    seen.random_value = straight_through(z_e, z_q)
+    seen.trials = []
+    for upstream in given.upstream:  # vector-Jacobian products with random upstream gradients: J^T g = g for all g
+        st = straight_through(z_e, z_q)
+        differentiable = type(st) is torch.Tensor and st.requires_grad
+        seen.trials.append(list(torch.autograd.grad((st * upstream).sum(), [z_e, book], retain_graph=True,
+                                                    allow_unused=True)) if differentiable else [None, None])
+    ### END HIDDEN TESTS
+
+
+def judge(given, seen):
+    check_close("value of straight_through(z_e, z_q)", seen.value, given.z_q, atol=1e-6,
+                hint="in the forward pass the output must be z_q.")
+    check_true(seen.differentiable, "straight_through(z_e, z_q) is not differentiable in z_e.")
+    g_e = seen.grad_z_e
+    check_close("d sum(straight_through) / d z_e", torch.zeros(2, 2) if g_e is None else g_e, torch.ones(2, 2),
+                atol=1e-6, hint="the gradient must reach z_e unchanged: z_e + (z_q - z_e).detach().")
+    ### BEGIN HIDDEN TESTS
+    check_close("value of straight_through on random inputs", seen.random_value, given.book[given.idx], atol=1e-9)
+    trials = as_list(seen.trials, "gradients of straight_through on random inputs", 3)
+    for trial, (upstream, grads) in enumerate(zip(given.upstream, trials)):
+        g_e, g_book = as_list(grads, f"gradients at z_e and the codebook (trial {trial})", 2)
+        check_close(f"d(output)/d(z_e) applied to a random upstream gradient (trial {trial})",
+                    torch.zeros(6, 4) if g_e is None else g_e, upstream, atol=1e-9,
+                    hint="d straight_through / d z_e must be the identity.")
+        check_close(f"gradient reaching the codebook through straight_through (trial {trial})",
+                    torch.zeros(5, 4) if g_book is None else g_book, torch.zeros(5, 4), atol=0,
+                    hint="the reconstruction path must give the codebook nothing: detach (z_q - z_e).")
+    ### END HIDDEN TESTS
+
+
+run_test(inputs, probe, judge)
 
 # %% [markdown]
 # ## 3. The two VQ loss terms and where their gradients go
@@ -256,49 +314,83 @@ print([float(v) for v in vq_losses(torch.tensor([[1.0, 0.0], [0.0, 0.5]]), torch
 # %% nbgrader={"grade": true, "grade_id": "test_vq_losses", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
 """vq_losses: values with mean reduction and beta on the commitment term only; the codebook loss reaches only
 the codebook, the commitment loss only the encoder (checked by gradients)."""
-from course_utils.checks import as_float, check_close, check_true
+import torch
+from course_utils.checks import as_float, as_list, check_close, check_true
+from course_utils.verdict import run_test
 
-z_e = torch.tensor([[1.0, 2.0], [0.0, -1.0]])
-z_q = torch.tensor([[0.0, 2.0], [1.0, 1.0]])
-codebook_loss, commitment_loss = vq_losses(z_e, z_q, 0.5)
-check_close("codebook_loss of vq_losses", as_float(codebook_loss, "codebook_loss"), 1.5, atol=1e-6,
-            hint="mean over all N*D entries of (z_e - z_q)^2, without beta.")
-check_close("commitment_loss of vq_losses (beta=0.5)", as_float(commitment_loss, "commitment_loss"), 0.75,
-            atol=1e-6, hint="beta times the same mean squared distance.")
-### BEGIN HIDDEN TESTS
-gen = torch.Generator().manual_seed(11)
-encoder = torch.nn.Linear(3, 4).double()  # a stand-in encoder: its weights receive the commitment gradient
-inputs = torch.randn(10, 3, generator=gen, dtype=torch.float64)
-book = torch.randn(6, 4, generator=gen, dtype=torch.float64, requires_grad=True)
-for beta in (0.25, 2.0):
-    z_e = encoder(inputs)
-    idx = ((z_e.detach()[:, None] - book.detach()[None]) ** 2).sum(-1).argmin(1)
-    z_q = book[idx]
-    codebook_loss, commitment_loss = vq_losses(z_e, z_q, beta)
-    mse = float(((z_e.detach() - z_q.detach()) ** 2).mean())
-    check_close(f"codebook_loss (beta={beta})", as_float(codebook_loss, "codebook_loss"), mse, atol=1e-9,
-                hint="the codebook term has no beta.")
-    check_close(f"commitment_loss (beta={beta})", as_float(commitment_loss, "commitment_loss"), beta * mse,
-                atol=1e-9)
-    params = [encoder.weight, book]
-    for name, loss in (("codebook_loss", codebook_loss), ("commitment_loss", commitment_loss)):
-        check_true(type(loss) is torch.Tensor and loss.requires_grad, f"{name} is not a differentiable tensor.")
-    g_enc, g_book = torch.autograd.grad(codebook_loss, params, retain_graph=True, allow_unused=True)
-    check_close(f"gradient of codebook_loss at the encoder (beta={beta})",
-                torch.zeros(4, 3) if g_enc is None else g_enc, torch.zeros(4, 3), atol=0,
-                hint="the codebook loss must not move the encoder: ||sg[z_e] - e||^2 (detach z_e).")
-    expected_book = torch.autograd.grad(((z_e.detach() - z_q) ** 2).mean(), book, retain_graph=True)[0]
-    check_close(f"gradient of codebook_loss at the codebook (beta={beta})",
-                torch.zeros(6, 4) if g_book is None else g_book, expected_book, atol=1e-9,
-                hint="the codebook loss moves each used code towards its encoder outputs.")
-    g_enc, g_book = torch.autograd.grad(commitment_loss, params, retain_graph=True, allow_unused=True)
-    check_close(f"gradient of commitment_loss at the codebook (beta={beta})",
-                torch.zeros(6, 4) if g_book is None else g_book, torch.zeros(6, 4), atol=0,
-                hint="the commitment loss must not move the codes: beta * ||z_e - sg[e]||^2 (detach z_q).")
-    expected_enc = torch.autograd.grad(beta * ((z_e - z_q.detach()) ** 2).mean(), encoder.weight)[0]
-    check_close(f"gradient of commitment_loss at the encoder (beta={beta})",
-                torch.zeros(4, 3) if g_enc is None else g_enc, expected_enc, atol=1e-9)
-### END HIDDEN TESTS
+
+def inputs(given, rng):
+    given.z_e = torch.tensor([[1.0, 2.0], [0.0, -1.0]], dtype=torch.float32)
+    given.z_q = torch.tensor([[0.0, 2.0], [1.0, 1.0]], dtype=torch.float32)
+    given.beta = 0.5
+    ### BEGIN HIDDEN TESTS
+    given.x = torch.tensor(rng.normal(size=(10, 3)), dtype=torch.float64)
+    # a stand-in linear encoder z_e = x W^T + b: its weights W receive the commitment gradient
+    given.weight = torch.tensor(rng.uniform(-0.6, 0.6, size=(4, 3)), dtype=torch.float64)
+    given.bias = torch.tensor(rng.uniform(-0.6, 0.6, size=4), dtype=torch.float64)
+    given.book = torch.tensor(rng.normal(size=(6, 4)), dtype=torch.float64)
+    z_e = given.x @ given.weight.T + given.bias
+    given.idx = ((z_e[:, None] - given.book[None]) ** 2).sum(-1).argmin(1)
+    given.betas = [float(rng.uniform(0.1, 0.5)), float(rng.uniform(1.0, 3.0))]
+    ### END HIDDEN TESTS
+
+
+def probe(given, seen):
+    seen.codebook_loss, seen.commitment_loss = vq_losses(given.z_e, given.z_q, given.beta)
+    ### BEGIN HIDDEN TESTS
+    weight = given.weight.clone().requires_grad_(True)
+    book = given.book.clone().requires_grad_(True)
+    seen.cases = []
+    for beta in given.betas:
+        z_e = given.x @ weight.T + given.bias
+        codebook_loss, commitment_loss = vq_losses(z_e, book[given.idx], beta)
+        case = {"codebook_loss": codebook_loss, "commitment_loss": commitment_loss}
+        for name, loss in (("codebook_loss", codebook_loss), ("commitment_loss", commitment_loss)):
+            differentiable = type(loss) is torch.Tensor and loss.requires_grad
+            case[f"{name} differentiable"] = differentiable
+            case[f"{name} gradients"] = list(torch.autograd.grad(
+                loss.sum(), [weight, book], retain_graph=True, allow_unused=True)) if differentiable else [None, None]
+        seen.cases.append(case)
+    ### END HIDDEN TESTS
+
+
+def judge(given, seen):
+    check_close("codebook_loss of vq_losses", as_float(seen.codebook_loss, "codebook_loss"), 1.5, atol=1e-6,
+                hint="mean over all N*D entries of (z_e - z_q)^2, without beta.")
+    check_close("commitment_loss of vq_losses (beta=0.5)", as_float(seen.commitment_loss, "commitment_loss"), 0.75,
+                atol=1e-6, hint="beta times the same mean squared distance.")
+    ### BEGIN HIDDEN TESTS
+    for beta, case in zip(given.betas, as_list(seen.cases, "vq_losses results", 2)):
+        weight = given.weight.clone().requires_grad_(True)
+        book = given.book.clone().requires_grad_(True)
+        z_e = given.x @ weight.T + given.bias
+        z_q = book[given.idx]
+        mse = float(((z_e.detach() - z_q.detach()) ** 2).mean())
+        check_close(f"codebook_loss (beta={beta:.3g})", as_float(case["codebook_loss"], "codebook_loss"), mse,
+                    atol=1e-9, hint="the codebook term has no beta.")
+        check_close(f"commitment_loss (beta={beta:.3g})", as_float(case["commitment_loss"], "commitment_loss"),
+                    beta * mse, atol=1e-9)
+        for name in ("codebook_loss", "commitment_loss"):
+            check_true(case[f"{name} differentiable"] is True, f"{name} is not a differentiable tensor.")
+        g_enc, g_book = as_list(case["codebook_loss gradients"], "gradients of codebook_loss", 2)
+        check_close(f"gradient of codebook_loss at the encoder (beta={beta:.3g})",
+                    torch.zeros(4, 3) if g_enc is None else g_enc, torch.zeros(4, 3), atol=0,
+                    hint="the codebook loss must not move the encoder: ||sg[z_e] - e||^2 (detach z_e).")
+        expected_book = torch.autograd.grad(((z_e.detach() - z_q) ** 2).mean(), book)[0]
+        check_close(f"gradient of codebook_loss at the codebook (beta={beta:.3g})",
+                    torch.zeros(6, 4) if g_book is None else g_book, expected_book, atol=1e-9,
+                    hint="the codebook loss moves each used code towards its encoder outputs.")
+        g_enc, g_book = as_list(case["commitment_loss gradients"], "gradients of commitment_loss", 2)
+        check_close(f"gradient of commitment_loss at the codebook (beta={beta:.3g})",
+                    torch.zeros(6, 4) if g_book is None else g_book, torch.zeros(6, 4), atol=0,
+                    hint="the commitment loss must not move the codes: beta * ||z_e - sg[e]||^2 (detach z_q).")
+        expected_enc = torch.autograd.grad(beta * ((z_e - z_q.detach()) ** 2).mean(), weight)[0]
+        check_close(f"gradient of commitment_loss at the encoder (beta={beta:.3g})",
+                    torch.zeros(4, 3) if g_enc is None else g_enc, expected_enc, atol=1e-9)
+    ### END HIDDEN TESTS
+
+
+run_test(inputs, probe, judge)
 
 # %% [markdown]
 # ## 4. The VQ-VAE
@@ -382,63 +474,94 @@ print(tuple(x_recon.shape), float(vq_loss.detach()), tuple(indices.shape), indic
 # %% nbgrader={"grade": true, "grade_id": "test_vqvae", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
 """VQVAE: shapes; decode_codes matches forward; the reconstruction gives the codebook nothing, the codebook
 term reaches only the codebook and the commitment term only the encoder (gradients through the whole model)."""
-from course_utils.checks import as_float, as_tensor, check_close, check_true
+import math
 
-torch.manual_seed(0)
-model = VQVAE().to(device)
-x = x_train[:16]
-x_recon, vq_loss, indices = model(x)
-x_recon = as_tensor(x_recon, "x_recon of VQVAE()(x (16, 1, 8, 8))", shape=(16, 1, 8, 8))
-indices = as_tensor(indices, "indices of VQVAE()(x)", shape=(16, 4, 4))
-as_float(vq_loss, "vq_loss of VQVAE()(x)")
-check_true(bool(((indices >= 0) & (indices < 64) & (indices == indices.round())).all()),
-           "indices must be integer code ids in [0, 64).")
-check_close("decode_codes(indices) against x_recon of forward", model.decode_codes(indices.long().to(device)),
-            x_recon, atol=1e-5, hint="decode_codes looks up codebook[indices], puts channels first and decodes.")
-### BEGIN HIDDEN TESTS
+import torch
+import torch.nn.functional as F
+from course_utils.checks import as_float, as_list, as_tensor, check_close, check_true
+from course_utils.data import load_digits
+from course_utils.verdict import run_test
 
 
-def grads(loss, module):
-    """Gradient norm of loss at each parameter group: encoder, codebook, decoder."""
-    groups = [list(module.encoder.parameters()), [module.quantizer.codebook], list(module.decoder.parameters())]
-    flat = [p for group in groups for p in group]
-    got = torch.autograd.grad(loss, flat, retain_graph=True, allow_unused=True)
-    norms, i = [], 0
-    for group in groups:
-        total = sum(float(g.detach().double().pow(2).sum()) for g in got[i:i + len(group)] if g is not None)
-        norms.append(math.sqrt(total))
-        i += len(group)
-    return norms
+def inputs(given, rng):
+    train_images = load_digits("unit").train_images
+    given.x = train_images[:16]
+    ### BEGIN HIDDEN TESTS
+    given.x_grad = train_images[torch.as_tensor(rng.choice(len(train_images), 16, replace=False))]
+    ### END HIDDEN TESTS
 
 
-def built(beta):
+def probe(given, seen):
     torch.manual_seed(0)
-    m = VQVAE(beta=beta).to(device)
-    with torch.no_grad():  # spread the codes so that several are in use
-        m.quantizer.codebook.normal_(0.0, 0.1)
-    return m
+    model = VQVAE().to(device)
+    seen.x_recon, seen.vq_loss, indices = model(given.x.to(device))
+    seen.indices = indices
+    seen.decoded = model.decode_codes(torch.as_tensor(indices).long().to(device))
+    ### BEGIN HIDDEN TESTS
+
+    def grads(loss, module):
+        """Gradient norm of loss at each parameter group: encoder, codebook, decoder."""
+        groups = [list(module.encoder.parameters()), [module.quantizer.codebook], list(module.decoder.parameters())]
+        flat = [p for group in groups for p in group]
+        got = torch.autograd.grad(loss, flat, retain_graph=True, allow_unused=True)
+        norms, i = [], 0
+        for group in groups:
+            total = sum(float(g.detach().double().pow(2).sum()) for g in got[i:i + len(group)] if g is not None)
+            norms.append(math.sqrt(total))
+            i += len(group)
+        return norms
+
+    def built(beta):
+        torch.manual_seed(0)
+        m = VQVAE(beta=beta).to(device)
+        with torch.no_grad():  # spread the codes so that several are in use
+            m.quantizer.codebook.normal_(0.0, 0.1)
+        return m
+
+    x = given.x_grad.to(device)
+    models = {beta: built(beta) for beta in (0.0, 1.0)}
+    outputs = {beta: m(x) for beta, m in models.items()}
+    seen.output_types = [f"{type(v).__module__}.{type(v).__qualname__}" for v in outputs[0.0][:2]]
+    seen.recon_grads = grads(F.mse_loss(outputs[0.0][0], x), models[0.0])
+    seen.vq_grads = grads(outputs[0.0][1], models[0.0])
+    seen.vq_grads_beta1 = grads(outputs[1.0][1], models[1.0])
+    ### END HIDDEN TESTS
 
 
-models = {beta: built(beta) for beta in (0.0, 1.0)}
-outputs = {beta: m(x) for beta, m in models.items()}
-check_true(type(outputs[0.0][1]) is torch.Tensor and type(outputs[0.0][0]) is torch.Tensor,
-           "VQVAE.forward must return torch tensors (x_recon, vq_loss, indices).")
-recon = F.mse_loss(outputs[0.0][0], x)
-enc, book, dec = grads(recon, models[0.0])
-check_true(enc > 0 and dec > 0, f"the reconstruction loss gave the encoder a gradient of norm {enc:.3g} and the "
-           f"decoder {dec:.3g}; both must be non-zero (straight-through: copy the gradient to z_e).")
-check_close("norm of the gradient of the reconstruction loss at the codebook", book, 0.0, atol=0,
-            hint="the reconstruction path must give the codebook nothing (detach inside straight_through).")
-enc, book, dec = grads(outputs[0.0][1], models[0.0])
-check_close("norm of the gradient of vq_loss (beta=0: codebook term only) at the encoder", enc, 0.0, atol=0,
-            hint="the codebook term is ||sg[z_e] - e||^2: it must not reach the encoder.")
-check_close("norm of the gradient of vq_loss at the decoder", dec, 0.0, atol=0)
-check_true(book > 0, "vq_loss with beta=0 gave the codebook no gradient; the codebook term must move the codes.")
-enc1, book1, _ = grads(outputs[1.0][1], models[1.0])
-check_true(enc1 > 0, "vq_loss with beta=1 gave the encoder no gradient; the commitment term must reach it.")
-check_close("norm of the codebook gradient of vq_loss with beta=1 (must equal beta=0)", book1, book, atol=1e-6,
-            rtol=1e-4, hint="the commitment term beta*||z_e - sg[e]||^2 must not reach the codebook.")
-### END HIDDEN TESTS
+def judge(given, seen):
+    x_recon = as_tensor(seen.x_recon, "x_recon of VQVAE()(x (16, 1, 8, 8))", shape=(16, 1, 8, 8))
+    indices = as_tensor(seen.indices, "indices of VQVAE()(x)", shape=(16, 4, 4))
+    as_float(seen.vq_loss, "vq_loss of VQVAE()(x)")
+    check_true(bool(((indices >= 0) & (indices < 64) & (indices == indices.round())).all()),
+               "indices must be integer code ids in [0, 64).")
+    check_close("decode_codes(indices) against x_recon of forward", seen.decoded, x_recon, atol=1e-5,
+                hint="decode_codes looks up codebook[indices], puts channels first and decodes.")
+    ### BEGIN HIDDEN TESTS
+
+    def norms(value, name):
+        """The gradient norms at the encoder, the codebook and the decoder."""
+        return [as_float(v, name) for v in as_list(value, name, 3)]
+
+    check_true(seen.output_types == ["torch.Tensor", "torch.Tensor"],
+               "VQVAE.forward must return torch tensors (x_recon, vq_loss, indices).")
+    enc, book, dec = norms(seen.recon_grads, "gradient norms of the reconstruction loss")
+    check_true(enc > 0 and dec > 0, f"the reconstruction loss gave the encoder a gradient of norm {enc:.3g} and the "
+               f"decoder {dec:.3g}; both must be non-zero (straight-through: copy the gradient to z_e).")
+    check_close("norm of the gradient of the reconstruction loss at the codebook", book, 0.0, atol=0,
+                hint="the reconstruction path must give the codebook nothing (detach inside straight_through).")
+    enc, book, dec = norms(seen.vq_grads, "gradient norms of vq_loss (beta=0)")
+    check_close("norm of the gradient of vq_loss (beta=0: codebook term only) at the encoder", enc, 0.0, atol=0,
+                hint="the codebook term is ||sg[z_e] - e||^2: it must not reach the encoder.")
+    check_close("norm of the gradient of vq_loss at the decoder", dec, 0.0, atol=0)
+    check_true(book > 0, "vq_loss with beta=0 gave the codebook no gradient; the codebook term must move the codes.")
+    enc1, book1, _ = norms(seen.vq_grads_beta1, "gradient norms of vq_loss (beta=1)")
+    check_true(enc1 > 0, "vq_loss with beta=1 gave the encoder no gradient; the commitment term must reach it.")
+    check_close("norm of the codebook gradient of vq_loss with beta=1 (must equal beta=0)", book1, book, atol=1e-6,
+                rtol=1e-4, hint="the commitment term beta*||z_e - sg[e]||^2 must not reach the codebook.")
+    ### END HIDDEN TESTS
+
+
+run_test(inputs, probe, judge)
 
 # %% [markdown]
 # ## 5. Codebook usage: perplexity
@@ -468,19 +591,42 @@ print(codebook_perplexity(torch.tensor([3, 3, 3, 3]), 8), codebook_perplexity(to
 
 # %% nbgrader={"grade": true, "grade_id": "test_perplexity", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 """codebook_perplexity: 1 for a single code, K for uniform use, exp(entropy) otherwise, unused codes ignored."""
+import torch
 from course_utils.checks import as_float, check_close
+from course_utils.verdict import run_test
 
-check_close("codebook_perplexity of a single code", as_float(codebook_perplexity(torch.full((10,), 2), 4), "ppl"),
-            1.0, atol=1e-6)
-check_close("codebook_perplexity of 8 codes used equally", as_float(codebook_perplexity(torch.arange(8), 8), "ppl"),
-            8.0, atol=1e-6, hint="exp of the entropy in nats.")
-### BEGIN HIDDEN TESTS
-grid = torch.tensor([[[0, 0], [1, 5]], [[0, 1], [0, 0]]])  # counts: 0 -> 5, 1 -> 2, 5 -> 1 out of 8
-p = torch.tensor([5 / 8, 2 / 8, 1 / 8], dtype=torch.float64)
-check_close("codebook_perplexity of a (2, 2, 2) grid with unused codes", as_float(codebook_perplexity(grid, 16),
-            "ppl"), float(torch.exp(-(p * p.log()).sum())), atol=1e-6,
-            hint="unused codes contribute 0 log 0 = 0; flatten indices of any shape.")
-### END HIDDEN TESTS
+
+def inputs(given, rng):
+    given.single = torch.full((10,), 2, dtype=torch.int64)
+    given.uniform = torch.arange(8, dtype=torch.int64)
+    ### BEGIN HIDDEN TESTS
+    used = rng.choice(16, size=3, replace=False)  # 3 of 16 codes, drawn unevenly: unused codes must not count
+    given.grid = torch.tensor(rng.choice(used, size=(2, 2, 2), p=[0.6, 0.3, 0.1]), dtype=torch.int64)
+    ### END HIDDEN TESTS
+
+
+def probe(given, seen):
+    seen.single = codebook_perplexity(given.single, 4)
+    seen.uniform = codebook_perplexity(given.uniform, 8)
+    ### BEGIN HIDDEN TESTS
+    seen.grid = codebook_perplexity(given.grid, 16)
+    ### END HIDDEN TESTS
+
+
+def judge(given, seen):
+    check_close("codebook_perplexity of a single code", as_float(seen.single, "ppl"), 1.0, atol=1e-6)
+    check_close("codebook_perplexity of 8 codes used equally", as_float(seen.uniform, "ppl"), 8.0, atol=1e-6,
+                hint="exp of the entropy in nats.")
+    ### BEGIN HIDDEN TESTS
+    counts = torch.bincount(given.grid.reshape(-1), minlength=16).double()
+    p = counts[counts > 0] / counts.sum()
+    check_close("codebook_perplexity of a (2, 2, 2) grid with unused codes", as_float(seen.grid, "ppl"),
+                float(torch.exp(-(p * p.log()).sum())), atol=1e-6,
+                hint="unused codes contribute 0 log 0 = 0; flatten indices of any shape.")
+    ### END HIDDEN TESTS
+
+
+run_test(inputs, probe, judge)
 
 # %% [markdown]
 # ## 6. Training
@@ -514,24 +660,39 @@ plt.show()
 
 # %% nbgrader={"grade": true, "grade_id": "test_training", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
 """The trained VQ-VAE: test reconstruction error per pixel and how many codes it uses on the test set."""
+import torch
 from course_utils.checks import as_tensor, check_in_range, check_less_equal
+from course_utils.data import load_digits
+from course_utils.verdict import run_test
 
-vqvae.eval()
-with torch.no_grad():
-    recon_out, _, index_out = vqvae(x_test)
-recon = as_tensor(recon_out, "reconstructions of the test set", shape=(360, 1, 8, 8))
-used = as_tensor(index_out, "code ids of the test set", shape=(360, 4, 4)).long()
-mse = float(((recon - x_test.double().cpu()) ** 2).mean())
-check_less_equal("test MSE per pixel of the trained VQ-VAE", mse, 0.012,
-                 hint="about 0.005 is expected; a collapsed codebook gives 0.02 or more. Check straight_through"
-                 " and quantize.")
-### BEGIN HIDDEN TESTS
-counts = torch.bincount(used.reshape(-1).clamp(0, 63), minlength=64).double()
-p = counts[counts > 0] / counts.sum()
-n_used = check_in_range("number of codes used on the test set", int((counts > 0).sum()), 16, 64,
-                        hint="35-64 codes are used after this training; only a few means the codebook collapsed.")
-usage_ppl = check_in_range("perplexity of the code usage on the test set", float(torch.exp(-(p * p.log()).sum())), 12.0, 64.0)
-### END HIDDEN TESTS
+
+def inputs(given, rng):
+    given.x_test = load_digits("unit").test_images
+
+
+def probe(given, seen):
+    vqvae.eval()
+    with torch.no_grad():
+        seen.recon, _, seen.indices = vqvae(given.x_test.to(device))
+
+
+def judge(given, seen):
+    recon = as_tensor(seen.recon, "reconstructions of the test set", shape=(360, 1, 8, 8))
+    used = as_tensor(seen.indices, "code ids of the test set", shape=(360, 4, 4)).long()
+    mse = float(((recon - given.x_test.double()) ** 2).mean())
+    check_less_equal("test MSE per pixel of the trained VQ-VAE", mse, 0.012,
+                     hint="about 0.005 is expected; a collapsed codebook gives 0.02 or more. Check straight_through"
+                     " and quantize.")
+    ### BEGIN HIDDEN TESTS
+    counts = torch.bincount(used.reshape(-1).clamp(0, 63), minlength=64).double()
+    p = counts[counts > 0] / counts.sum()
+    check_in_range("number of codes used on the test set", int((counts > 0).sum()), 16, 64,
+                   hint="35-64 codes are used after this training; only a few means the codebook collapsed.")
+    check_in_range("perplexity of the code usage on the test set", float(torch.exp(-(p * p.log()).sum())), 12.0, 64.0)
+    ### END HIDDEN TESTS
+
+
+run_test(inputs, probe, judge)
 
 # %% [markdown]
 # ## 7. A prior over code grids, and sampling
@@ -601,26 +762,50 @@ def sample_vqvae(model: VQVAE, prior: CodePrior, n: int) -> torch.Tensor:
 
 # %% nbgrader={"grade": true, "grade_id": "test_prior_causal", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 """CodePrior.forward: logits of shape (B, K, H, W); the logits at each position depend only on earlier codes."""
-from course_utils.checks import as_tensor, check_close, check_true
+import torch
+from course_utils.checks import as_list, as_tensor, check_close, check_true
+from course_utils.verdict import run_test
 
-torch.manual_seed(0)
-prior_check = CodePrior().to(device)
-codes = torch.randint(0, 64, (3, 4, 4), device=device)
-base = as_tensor(prior_check(codes), "CodePrior()(codes (3, 4, 4))", shape=(3, 64, 4, 4)).reshape(3, 64, 16)
-### BEGIN HIDDEN TESTS
-for j in range(16):
-    changed = codes.clone().reshape(3, 16)
-    changed[:, j] = (changed[:, j] + 17) % 64
-    logits = as_tensor(prior_check(changed.reshape(3, 4, 4)), "CodePrior logits", shape=(3, 64, 4, 4)).reshape(3, 64, 16)
-    moved = (logits - base).abs().amax(dim=(0, 1))  # (16,): largest change at each position
-    for i in range(j + 1):
-        check_close(f"change of the logits at position {i} when the code at position {j} changes", moved[i], 0.0,
-                    atol=1e-6, hint="position i may only see codes before it: shift the sequence right by one and"
-                    " put the start token first.")
-    if j < 15:
-        check_true(bool(moved[j + 1] > 1e-6), f"the logits at position {j + 1} ignore the code at position {j};"
-                   " each position must see all earlier codes.")
-### END HIDDEN TESTS
+
+def inputs(given, rng):
+    given.seed = int(rng.integers(0, 2**31))
+    given.codes = torch.tensor(rng.integers(0, 64, size=(3, 4, 4)), dtype=torch.int64)
+    ### BEGIN HIDDEN TESTS
+    shift = int(rng.integers(1, 64))
+    given.changed = []  # grid j: the codes with the one at raster position j changed
+    for j in range(16):
+        changed = given.codes.clone().reshape(3, 16)
+        changed[:, j] = (changed[:, j] + shift) % 64
+        given.changed.append(changed.reshape(3, 4, 4))
+    ### END HIDDEN TESTS
+
+
+def probe(given, seen):
+    torch.manual_seed(given.seed)
+    prior_check = CodePrior().to(device)
+    seen.base = prior_check(given.codes.to(device))
+    ### BEGIN HIDDEN TESTS
+    seen.changed = [prior_check(changed.to(device)) for changed in given.changed]
+    ### END HIDDEN TESTS
+
+
+def judge(given, seen):
+    base = as_tensor(seen.base, "CodePrior()(codes (3, 4, 4))", shape=(3, 64, 4, 4)).reshape(3, 64, 16)
+    ### BEGIN HIDDEN TESTS
+    for j, changed in enumerate(as_list(seen.changed, "CodePrior logits of the changed grids", 16)):
+        logits = as_tensor(changed, "CodePrior logits", shape=(3, 64, 4, 4)).reshape(3, 64, 16)
+        moved = (logits - base).abs().amax(dim=(0, 1))  # (16,): largest change at each position
+        for i in range(j + 1):
+            check_close(f"change of the logits at position {i} when the code at position {j} changes", moved[i], 0.0,
+                        atol=1e-6, hint="position i may only see codes before it: shift the sequence right by one and"
+                        " put the start token first.")
+        if j < 15:
+            check_true(bool(moved[j + 1] > 1e-6), f"the logits at position {j + 1} ignore the code at position {j};"
+                       " each position must see all earlier codes.")
+    ### END HIDDEN TESTS
+
+
+run_test(inputs, probe, judge)
 
 # %% [markdown]
 # We fit the prior to the code grids of the training images (cross-entropy, in nats per grid)
@@ -653,29 +838,67 @@ plt.show()
 # %% nbgrader={"grade": true, "grade_id": "test_sampling", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 """Prior samples: code grids of the right shape and range, drawn at random, that decode to images; the fitted
 prior beats the uniform one."""
-from course_utils.checks import as_tensor, check_in_range, check_less_equal, check_true
+import math
 
-torch.manual_seed(2)
-grids = as_tensor(prior.sample(10), "prior.sample(10)", shape=(10, 4, 4))
-check_true(bool(((grids >= 0) & (grids < 64) & (grids == grids.round())).all()),
-           "prior.sample must return integer code ids in [0, 64).")
-images = as_tensor(sample_vqvae(vqvae, prior, 10), "sample_vqvae(vqvae, prior, 10)", shape=(10, 1, 8, 8))
-lowest = check_in_range("smallest pixel of the decoded samples", float(images.min()), -0.05, 1.05)
-highest = check_in_range("largest pixel of the decoded samples", float(images.max()), -0.05, 1.05)
-### BEGIN HIDDEN TESTS
-check_less_equal("test NLL of the fitted prior (nats per grid)", test_prior_nll, 0.85 * 16 * math.log(64),
-                 hint="the prior should beat the uniform prior (66.5 nats) clearly.")
-torch.manual_seed(3)
-fresh = CodePrior().to(device)  # untrained: nearly uniform conditionals, so samples must be diverse
-many = as_tensor(fresh.sample(200), "CodePrior().sample(200)", shape=(200, 4, 4)).long()
-check_true(bool(torch.unique(many).numel() >= 32),
-           "200 grids sampled from an untrained prior use fewer than 32 codes: sample, do not take argmax.")
-check_true(bool(torch.unique(many.reshape(200, 16), dim=0).shape[0] >= 190),
-           "200 grids sampled from an untrained prior repeat: sample each position with torch.multinomial.")
-decoded = as_tensor(sample_vqvae(vqvae, prior, 200), "sample_vqvae(vqvae, prior, 200)", shape=(200, 1, 8, 8))
-mean_pixel = check_in_range("mean pixel of 200 decoded samples", float(decoded.mean()), 0.15, 0.5,
-                            hint="the digits have a mean pixel value of about 0.3.")
-### END HIDDEN TESTS
+import torch
+import torch.nn.functional as F
+from course_utils.checks import as_tensor, check_in_range, check_less_equal, check_true
+from course_utils.data import load_digits
+from course_utils.verdict import run_test
+
+
+def inputs(given, rng):
+    given.seed = int(rng.integers(0, 2**31))
+    ### BEGIN HIDDEN TESTS
+    given.x_test = load_digits("unit").test_images
+    given.fresh_seed = int(rng.integers(0, 2**31))
+    ### END HIDDEN TESTS
+
+
+def probe(given, seen):
+    torch.manual_seed(given.seed)
+    seen.grids = prior.sample(10)
+    seen.images = sample_vqvae(vqvae, prior, 10)
+    ### BEGIN HIDDEN TESTS
+    vqvae.eval()
+    prior.eval()
+    with torch.no_grad():  # the fitted prior's logits on the code grids of the test images
+        test_codes = vqvae(given.x_test.to(device))[2]
+        seen.test_codes, seen.test_logits = test_codes, prior(test_codes)
+    torch.manual_seed(given.fresh_seed)
+    fresh = CodePrior().to(device)  # untrained: nearly uniform conditionals, so samples must be diverse
+    seen.many = fresh.sample(200)
+    seen.decoded = sample_vqvae(vqvae, prior, 200)
+    ### END HIDDEN TESTS
+
+
+def judge(given, seen):
+    grids = as_tensor(seen.grids, "prior.sample(10)", shape=(10, 4, 4))
+    check_true(bool(((grids >= 0) & (grids < 64) & (grids == grids.round())).all()),
+               "prior.sample must return integer code ids in [0, 64).")
+    images = as_tensor(seen.images, "sample_vqvae(vqvae, prior, 10)", shape=(10, 1, 8, 8))
+    check_in_range("smallest pixel of the decoded samples", float(images.min()), -0.05, 1.05)
+    check_in_range("largest pixel of the decoded samples", float(images.max()), -0.05, 1.05)
+    ### BEGIN HIDDEN TESTS
+    codes = as_tensor(seen.test_codes, "code ids of the test set", shape=(360, 4, 4))
+    check_true(bool(((codes >= 0) & (codes < 64) & (codes == codes.round())).all()),
+               "the VQ-VAE must return integer code ids in [0, 64).")
+    logits = as_tensor(seen.test_logits, "prior(test code grids)", shape=(360, 64, 4, 4))
+    test_prior_nll = float(F.cross_entropy(logits, codes.long(), reduction="sum")) / len(codes)
+    check_less_equal("test NLL of the fitted prior (nats per grid)", test_prior_nll, 0.85 * 16 * math.log(64),
+                     hint="the prior should beat the uniform prior (66.5 nats) clearly.")
+    many = as_tensor(seen.many, "CodePrior().sample(200)", shape=(200, 4, 4)).long()
+    check_true(bool(torch.unique(many).numel() >= 32),
+               "200 grids sampled from an untrained prior use fewer than 32 codes: sample, do not take argmax.")
+    check_true(bool(torch.unique(many.reshape(200, 16), dim=0).shape[0] >= 190),
+               "200 grids sampled from an untrained prior repeat: sample each position with torch.multinomial.")
+    decoded = as_tensor(seen.decoded, "sample_vqvae(vqvae, prior, 200)", shape=(200, 1, 8, 8))
+    check_in_range("mean pixel of 200 decoded samples", float(decoded.mean()), 0.15, 0.5,
+                   hint="the digits have a mean pixel value of about 0.3.")
+    ### END HIDDEN TESTS
+
+
+run_test(inputs, probe, judge)
 
 # %% [markdown]
 # ## Record the quality numbers
