@@ -86,28 +86,63 @@ print(f"confident, wrong:    {float(discriminator_loss(torch.full((4,), -100.0),
 
 # %% nbgrader={"grade": true, "grade_id": "test_discriminator_loss", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 """discriminator_loss: values on fixed logits, a scalar, and finite values for logits of size 100."""
-from course_utils.checks import as_float, check_close
+import math
 
-real, fake = torch.tensor([0.0, 2.0, -1.0]), torch.tensor([0.0, -3.0])
-expected = (math.log1p(1) + math.log1p(math.exp(-2)) + math.log1p(math.exp(1))) / 3 + (
-    math.log1p(1) + math.log1p(math.exp(-3))) / 2
-check_close("discriminator_loss([0, 2, -1], [0, -3])", discriminator_loss(real, fake), expected, atol=1e-5,
-            hint="softplus(-logits_real).mean() + softplus(logits_fake).mean(); the two means are over different batches.")
-### BEGIN HIDDEN TESTS
-value = as_float(discriminator_loss(torch.tensor([100.0, -100.0]), torch.tensor([-100.0, 100.0, 100.0, -100.0])),
-                 "discriminator_loss at logits of size 100 (float32)",
-                 hint="log(sigmoid(x)) overflows: use softplus, log D = -softplus(-logit).")
-check_close("discriminator_loss([100, -100], [-100, 100, 100, -100])", value, 50.0 + 50.0, atol=1e-3,
-            hint="log D = -softplus(-logit) and log(1 - D) = -softplus(logit), both exact for large logits.")
-torch.manual_seed(11)
-real, fake = 4 * torch.randn(7, dtype=torch.float64), 4 * torch.randn(5, dtype=torch.float64)
-reference = torch.logaddexp(torch.zeros(7, dtype=torch.float64), -real).mean() + torch.logaddexp(
-    torch.zeros(5, dtype=torch.float64), fake).mean()
-check_close("discriminator_loss on random float64 logits", discriminator_loss(real, fake), reference, atol=1e-9)
-check_close("discriminator_loss at logits of size 1000 (float64)",
-            discriminator_loss(torch.tensor([1000.0, -1000.0], dtype=torch.float64),
-                               torch.tensor([-1000.0], dtype=torch.float64)), 500.0, atol=1e-6)
-### END HIDDEN TESTS
+import torch
+from course_utils.checks import as_float, check_close
+from course_utils.verdict import run_test
+
+
+def inputs(given, rng):
+    given.real = torch.tensor([0.0, 2.0, -1.0], dtype=torch.float32)
+    given.fake = torch.tensor([0.0, -3.0], dtype=torch.float32)
+    ### BEGIN HIDDEN TESTS
+    a, b = rng.uniform(80.0, 120.0, size=2)
+    given.big_real = torch.tensor([a, -a], dtype=torch.float32)
+    given.big_fake = torch.tensor([-b, b, b, -b], dtype=torch.float32)
+    given.random_real = torch.tensor(4 * rng.normal(size=7), dtype=torch.float64)
+    given.random_fake = torch.tensor(4 * rng.normal(size=5), dtype=torch.float64)
+    c, d = rng.uniform(500.0, 2000.0, size=2)
+    given.huge_real = torch.tensor([c, -c], dtype=torch.float64)
+    given.huge_fake = torch.tensor([-d], dtype=torch.float64)
+    ### END HIDDEN TESTS
+
+
+def probe(given, seen):
+    seen.value = discriminator_loss(given.real, given.fake)
+    ### BEGIN HIDDEN TESTS
+    seen.big = discriminator_loss(given.big_real, given.big_fake)
+    seen.random = discriminator_loss(given.random_real, given.random_fake)
+    seen.huge = discriminator_loss(given.huge_real, given.huge_fake)
+    ### END HIDDEN TESTS
+
+
+def judge(given, seen):
+    expected = (math.log1p(1) + math.log1p(math.exp(-2)) + math.log1p(math.exp(1))) / 3 + (
+        math.log1p(1) + math.log1p(math.exp(-3))) / 2
+    check_close("discriminator_loss([0, 2, -1], [0, -3])", seen.value, expected, atol=1e-5,
+                hint="softplus(-logits_real).mean() + softplus(logits_fake).mean(); the two means are over different batches.")
+    ### BEGIN HIDDEN TESTS
+    def reference(real, fake):
+        """mean softplus(-real) + mean softplus(fake) in float64, through logaddexp."""
+        real, fake = real.double(), fake.double()
+        return float(torch.logaddexp(torch.zeros_like(real), -real).mean()
+                     + torch.logaddexp(torch.zeros_like(fake), fake).mean())
+
+    a, b = float(given.big_real[0]), float(given.big_fake[1])
+    value = as_float(seen.big, "discriminator_loss at logits of size about 100 (float32)",
+                     hint="log(sigmoid(x)) overflows: use softplus, log D = -softplus(-logit).")
+    check_close(f"discriminator_loss([a, -a], [-b, b, b, -b]) with a = {a:.4g}, b = {b:.4g}", value,
+                reference(given.big_real, given.big_fake), atol=1e-3,
+                hint="log D = -softplus(-logit) and log(1 - D) = -softplus(logit), both exact for large logits.")
+    check_close("discriminator_loss on random float64 logits", seen.random,
+                reference(given.random_real, given.random_fake), atol=1e-9)
+    check_close("discriminator_loss at logits of size about 1000 (float64)", seen.huge,
+                reference(given.huge_real, given.huge_fake), atol=1e-6)
+    ### END HIDDEN TESTS
+
+
+run_test(inputs, probe, judge)
 
 # %% [markdown]
 # ## 2. Two generator losses
@@ -167,58 +202,115 @@ plt.show()
 
 # %% nbgrader={"grade": true, "grade_id": "test_generator_loss_values", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 """generator_loss_minimax and generator_loss_nonsaturating: values on fixed logits, stable at size 100."""
-from course_utils.checks import check_close
+import math
 
-logits = torch.tensor([0.0, 1.0, -2.0])
-check_close("generator_loss_minimax([0, 1, -2])", generator_loss_minimax(logits),
-            -(math.log1p(1) + math.log1p(math.e) + math.log1p(math.exp(-2))) / 3, atol=1e-5,
-            hint="mean log(1 - sigmoid(l)) = -softplus(l).mean(): it is negative and the generator minimises it.")
-check_close("generator_loss_nonsaturating([0, 1, -2])", generator_loss_nonsaturating(logits),
-            (math.log1p(1) + math.log1p(math.exp(-1)) + math.log1p(math.exp(2))) / 3, atol=1e-5,
-            hint="-mean log sigmoid(l) = softplus(-l).mean().")
-### BEGIN HIDDEN TESTS
-big = torch.tensor([100.0, -100.0])
-check_close("generator_loss_minimax([100, -100])", generator_loss_minimax(big), -50.0, atol=1e-3,
-            hint="use softplus: log(1 - sigmoid(100)) is -100, not -inf.")
-check_close("generator_loss_nonsaturating([100, -100])", generator_loss_nonsaturating(big), 50.0, atol=1e-3,
-            hint="use softplus: -log(sigmoid(-100)) is 100, not inf.")
-torch.manual_seed(12)
-logits = 5 * torch.randn(9, dtype=torch.float64)
-zero = torch.zeros(9, dtype=torch.float64)
-check_close("generator_loss_minimax on random float64 logits", generator_loss_minimax(logits),
-            -torch.logaddexp(zero, logits).mean(), atol=1e-9)
-check_close("generator_loss_nonsaturating on random float64 logits", generator_loss_nonsaturating(logits),
-            torch.logaddexp(zero, -logits).mean(), atol=1e-9)
-### END HIDDEN TESTS
+import torch
+from course_utils.checks import as_list, check_close
+from course_utils.verdict import run_test
+
+
+def inputs(given, rng):
+    given.logits = torch.tensor([0.0, 1.0, -2.0], dtype=torch.float32)
+    ### BEGIN HIDDEN TESTS
+    a = rng.uniform(80.0, 120.0)
+    given.big = torch.tensor([a, -a], dtype=torch.float32)
+    given.random = torch.tensor(5 * rng.normal(size=9), dtype=torch.float64)
+    ### END HIDDEN TESTS
+
+
+def probe(given, seen):
+    seen.minimax = generator_loss_minimax(given.logits)
+    seen.nonsaturating = generator_loss_nonsaturating(given.logits)
+    ### BEGIN HIDDEN TESTS
+    seen.big = [generator_loss_minimax(given.big), generator_loss_nonsaturating(given.big)]
+    seen.random = [generator_loss_minimax(given.random), generator_loss_nonsaturating(given.random)]
+    ### END HIDDEN TESTS
+
+
+def judge(given, seen):
+    check_close("generator_loss_minimax([0, 1, -2])", seen.minimax,
+                -(math.log1p(1) + math.log1p(math.e) + math.log1p(math.exp(-2))) / 3, atol=1e-5,
+                hint="mean log(1 - sigmoid(l)) = -softplus(l).mean(): it is negative and the generator minimises it.")
+    check_close("generator_loss_nonsaturating([0, 1, -2])", seen.nonsaturating,
+                (math.log1p(1) + math.log1p(math.exp(-1)) + math.log1p(math.exp(2))) / 3, atol=1e-5,
+                hint="-mean log sigmoid(l) = softplus(-l).mean().")
+    ### BEGIN HIDDEN TESTS
+    def softplus(x):
+        """softplus in float64, through logaddexp."""
+        x = x.double()
+        return torch.logaddexp(torch.zeros_like(x), x)
+
+    a = float(given.big[0])
+    minimax, nonsaturating = as_list(seen.big, f"generator losses at [{a:.4g}, {-a:.4g}]", 2)
+    check_close(f"generator_loss_minimax([{a:.4g}, {-a:.4g}])", minimax, -softplus(given.big).mean(), atol=1e-3,
+                hint=f"use softplus: log(1 - sigmoid({a:.4g})) is {-a:.4g}, not -inf.")
+    check_close(f"generator_loss_nonsaturating([{a:.4g}, {-a:.4g}])", nonsaturating, softplus(-given.big).mean(),
+                atol=1e-3, hint=f"use softplus: -log(sigmoid({-a:.4g})) is {a:.4g}, not inf.")
+    minimax, nonsaturating = as_list(seen.random, "generator losses on random float64 logits", 2)
+    check_close("generator_loss_minimax on random float64 logits", minimax, -softplus(given.random).mean(),
+                atol=1e-9)
+    check_close("generator_loss_nonsaturating on random float64 logits", nonsaturating,
+                softplus(-given.random).mean(), atol=1e-9)
+    ### END HIDDEN TESTS
+
+
+run_test(inputs, probe, judge)
 
 # %% nbgrader={"grade": true, "grade_id": "test_generator_loss_gradients", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 """Generator-loss gradients where D(G(z)) is tiny (logit -20): minimax vanishes, non-saturating is about -1/B."""
-from course_utils.checks import check_close, check_true
+import torch
+from course_utils.checks import as_list, check_close, check_true
+from course_utils.verdict import run_test
 
-for name, loss_fn, per_logit in [
-    ("generator_loss_minimax", generator_loss_minimax, -torch.sigmoid(torch.tensor(-20.0, dtype=torch.float64))),
-    ("generator_loss_nonsaturating", generator_loss_nonsaturating, -torch.sigmoid(torch.tensor(20.0, dtype=torch.float64))),
-]:
-    logits = torch.full((4,), -20.0, requires_grad=True)
-    loss = loss_fn(logits)
-    check_true(type(loss) is torch.Tensor and loss.requires_grad,
-               f"{name}(logits) is not a differentiable tensor: got {type(loss).__name__}.")
-    (grad,) = torch.autograd.grad(loss, logits)
-    check_close(f"d {name} / d logits at logits = -20 (batch of 4)", grad, per_logit.repeat(4) / 4, atol=1e-6,
-                hint="minimax: -sigmoid(l)/B, vanishing; non-saturating: -sigmoid(-l)/B, about -1/B.")
-### BEGIN HIDDEN TESTS
-torch.manual_seed(13)
-logits = (3 * torch.randn(6, dtype=torch.float64)).requires_grad_()
-for name, loss_fn, expected in [
-    ("generator_loss_minimax", generator_loss_minimax, -torch.sigmoid(logits.detach()) / 6),
-    ("generator_loss_nonsaturating", generator_loss_nonsaturating, -torch.sigmoid(-logits.detach()) / 6),
-]:
-    loss = loss_fn(logits)
-    check_true(type(loss) is torch.Tensor and loss.requires_grad,
-               f"{name}(logits) is not a differentiable tensor: got {type(loss).__name__}.")
-    (grad,) = torch.autograd.grad(loss, logits)
-    check_close(f"d {name} / d logits on random logits", grad, expected, atol=1e-9)
-### END HIDDEN TESTS
+
+def inputs(given, rng):
+    given.logits = torch.full((4,), -20.0, dtype=torch.float32)
+    ### BEGIN HIDDEN TESTS
+    given.random = torch.tensor(3 * rng.normal(size=6), dtype=torch.float64)
+    ### END HIDDEN TESTS
+
+
+def probe(given, seen):
+    def gradient(loss_fn, logits):
+        """The loss's type, whether it is differentiable, and its gradient with respect to the logits."""
+        logits = logits.clone().requires_grad_()
+        loss = loss_fn(logits)
+        kind = type(loss)
+        differentiable = isinstance(loss, torch.Tensor) and loss.requires_grad  # else the judge reports it
+        grad = torch.autograd.grad(loss, logits)[0] if differentiable else None
+        return {"type": f"{kind.__module__}.{kind.__qualname__}", "requires_grad": differentiable, "grad": grad}
+
+    seen.fixed = [gradient(generator_loss_minimax, given.logits), gradient(generator_loss_nonsaturating, given.logits)]
+    ### BEGIN HIDDEN TESTS
+    seen.random = [gradient(generator_loss_minimax, given.random),
+                   gradient(generator_loss_nonsaturating, given.random)]
+    ### END HIDDEN TESTS
+
+
+def judge(given, seen):
+    def differentiable(name, observed):
+        kind = observed["type"]
+        check_true(kind == "torch.Tensor" and observed["requires_grad"] is True,
+                   f"{name}(logits) is not a differentiable tensor: got {kind.rsplit('.', 1)[-1]}.")
+        return observed["grad"]
+
+    names = ("generator_loss_minimax", "generator_loss_nonsaturating")
+    logits = given.logits.double()
+    per_logit = (-torch.sigmoid(logits), -torch.sigmoid(-logits))
+    for name, observed, expected in zip(names, as_list(seen.fixed, "generator-loss gradients", 2), per_logit):
+        check_close(f"d {name} / d logits at logits = -20 (batch of 4)", differentiable(name, observed),
+                    expected / 4, atol=1e-6,
+                    hint="minimax: -sigmoid(l)/B, vanishing; non-saturating: -sigmoid(-l)/B, about -1/B.")
+    ### BEGIN HIDDEN TESTS
+    logits = given.random
+    per_logit = (-torch.sigmoid(logits), -torch.sigmoid(-logits))
+    observations = as_list(seen.random, "generator-loss gradients on random logits", 2)
+    for name, observed, expected in zip(names, observations, per_logit):
+        check_close(f"d {name} / d logits on random logits", differentiable(name, observed), expected / 6, atol=1e-9)
+    ### END HIDDEN TESTS
+
+
+run_test(inputs, probe, judge)
 
 # %% [markdown]
 # ## 3. The optimal discriminator
@@ -264,19 +356,41 @@ plt.show()
 
 # %% nbgrader={"grade": true, "grade_id": "test_optimal_discriminator", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 """optimal_discriminator: p_data / (p_data + p_model) elementwise, 1/2 where the densities agree."""
+import numpy as np
+import torch
 from course_utils.checks import as_tensor, check_close
+from course_utils.verdict import run_test
 
-check_close("optimal_discriminator([0.2, 0.5, 1.0, 0.0], [0.2, 1.5, 0.0, 1.0])",
-            optimal_discriminator(torch.tensor([0.2, 0.5, 1.0, 0.0]), torch.tensor([0.2, 1.5, 0.0, 1.0])),
-            [0.5, 0.25, 1.0, 0.0], atol=1e-6, hint="D*(x) = p_data(x) / (p_data(x) + p_g(x)).")
-### BEGIN HIDDEN TESTS
-rng = np.random.default_rng(14)
-p, q = rng.uniform(0.01, 3.0, size=(3, 5)), rng.uniform(0.01, 3.0, size=(3, 5))
-check_close("optimal_discriminator on numpy arrays (3, 5)", optimal_discriminator(p, q), p / (p + q), atol=1e-9)
-same = as_tensor(optimal_discriminator(q, q), "optimal_discriminator(p, p)", shape=(3, 5))
-check_close("optimal_discriminator(p, p)", same, np.full((3, 5), 0.5), atol=1e-12,
-            hint="at the equilibrium p_g = p_data the best discriminator says 1/2 everywhere.")
-### END HIDDEN TESTS
+
+def inputs(given, rng):
+    given.p_data = torch.tensor([0.2, 0.5, 1.0, 0.0], dtype=torch.float32)
+    given.p_model = torch.tensor([0.2, 1.5, 0.0, 1.0], dtype=torch.float32)
+    ### BEGIN HIDDEN TESTS
+    given.p, given.q = rng.uniform(0.01, 3.0, size=(3, 5)), rng.uniform(0.01, 3.0, size=(3, 5))
+    ### END HIDDEN TESTS
+
+
+def probe(given, seen):
+    seen.value = optimal_discriminator(given.p_data, given.p_model)
+    ### BEGIN HIDDEN TESTS
+    seen.arrays = optimal_discriminator(given.p, given.q)
+    seen.same = optimal_discriminator(given.q, given.q)
+    ### END HIDDEN TESTS
+
+
+def judge(given, seen):
+    check_close("optimal_discriminator([0.2, 0.5, 1.0, 0.0], [0.2, 1.5, 0.0, 1.0])", seen.value,
+                [0.5, 0.25, 1.0, 0.0], atol=1e-6, hint="D*(x) = p_data(x) / (p_data(x) + p_g(x)).")
+    ### BEGIN HIDDEN TESTS
+    p, q = given.p, given.q
+    check_close("optimal_discriminator on numpy arrays (3, 5)", seen.arrays, p / (p + q), atol=1e-9)
+    same = as_tensor(seen.same, "optimal_discriminator(p, p)", shape=(3, 5))
+    check_close("optimal_discriminator(p, p)", same, np.full((3, 5), 0.5), atol=1e-12,
+                hint="at the equilibrium p_g = p_data the best discriminator says 1/2 everywhere.")
+    ### END HIDDEN TESTS
+
+
+run_test(inputs, probe, judge)
 
 # %% [markdown]
 # ## 4. Algorithm 1: training a GAN
@@ -372,132 +486,165 @@ plt.show()
 
 # %% nbgrader={"grade": true, "grade_id": "test_train_gan_k_steps", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 """train_gan follows Algorithm 1: k discriminator steps, then one generator step, n_steps times."""
-from course_utils.checks import check_true
+import torch
+from torch import nn
+from course_utils.checks import as_list, check_true
+from course_utils.verdict import run_test
 
 
-class _Recorder(torch.optim.SGD):
-    """SGD that logs its name at every step()."""
-
-    def __init__(self, params, name, log):
-        super().__init__(params, lr=1e-3)
-        self.name, self.log = name, log
-
-    def step(self, closure=None):
-        self.log.append(self.name)
-        return super().step(closure)
+def inputs(given, rng):
+    given.cases = [[4, 3]]  # [n_steps, k]
+    ### BEGIN HIDDEN TESTS
+    given.cases += [[int(rng.integers(2, 5)), 1], [int(rng.integers(1, 4)), int(rng.integers(2, 6))]]
+    ### END HIDDEN TESTS
 
 
-class _PointGenerator(nn.Module):
-    latent_dim = 2
+def probe(given, seen):
+    class Recorder(torch.optim.SGD):
+        """SGD that logs its name at every step()."""
 
-    def __init__(self):
-        super().__init__()
-        self.theta = nn.Parameter(torch.tensor([0.5, -0.5]))
+        def __init__(self, params, name, log):
+            super().__init__(params, lr=1e-3)
+            self.name, self.log = name, log
 
-    def forward(self, z):
-        return self.theta + 0.0 * z
+        def step(self, closure=None):
+            self.log.append(self.name)
+            return super().step(closure)
+
+    class PointGenerator(nn.Module):
+        latent_dim = 2
+
+        def __init__(self):
+            super().__init__()
+            self.theta = nn.Parameter(torch.tensor([0.5, -0.5]))
+
+        def forward(self, z):
+            return self.theta + 0.0 * z
+
+    def order(n_steps, k):
+        torch.manual_seed(21)
+        gen, disc = PointGenerator(), nn.Sequential(nn.Linear(2, 1), nn.Flatten(0))
+        log = []
+        train_gan(gen, disc, lambda n: torch.ones(n, 2), n_steps, k=k, batch_size=8,
+                  d_optimizer=Recorder(disc.parameters(), "D", log), g_optimizer=Recorder(gen.parameters(), "G", log))
+        return log
+
+    seen.logs = [order(n_steps, k) for n_steps, k in given.cases]
 
 
-def _order(n_steps, k):
-    torch.manual_seed(21)
-    gen, disc = _PointGenerator(), nn.Sequential(nn.Linear(2, 1), nn.Flatten(0))
-    log = []
-    train_gan(gen, disc, lambda n: torch.ones(n, 2), n_steps, k=k, batch_size=8,
-              d_optimizer=_Recorder(disc.parameters(), "D", log), g_optimizer=_Recorder(gen.parameters(), "G", log))
-    return log
+def judge(given, seen):
+    def text(log):
+        return "".join(str(step) for step in log) if type(log) is list else f"<{type(log).__name__}>"
 
-
-log = _order(n_steps=4, k=3)
-expected = ["D", "D", "D", "G"] * 4
-check_true(log == expected, f"train_gan(n_steps=4, k=3) stepped the optimizers in the order {''.join(log)},"
-           f" expected {''.join(expected)} (D = discriminator step, G = generator step).",
-           hint="for each of n_steps iterations: k discriminator steps, then one generator step.")
-### BEGIN HIDDEN TESTS
-for n_steps, k in [(3, 1), (2, 5)]:
-    log = _order(n_steps, k)
+    logs = as_list(seen.logs, "optimizer step logs of train_gan", len(given.cases))
+    (n_steps, k), log = given.cases[0], logs[0]
     expected = (["D"] * k + ["G"]) * n_steps
-    check_true(log == expected, f"train_gan(n_steps={n_steps}, k={k}) stepped the optimizers in the order"
-               f" {''.join(log)}, expected {''.join(expected)}.")
-### END HIDDEN TESTS
+    check_true(log == expected, f"train_gan(n_steps={n_steps}, k={k}) stepped the optimizers in the order {text(log)},"
+               f" expected {text(expected)} (D = discriminator step, G = generator step).",
+               hint="for each of n_steps iterations: k discriminator steps, then one generator step.")
+    ### BEGIN HIDDEN TESTS
+    for (n_steps, k), log in zip(given.cases[1:], logs[1:]):
+        expected = (["D"] * k + ["G"]) * n_steps
+        check_true(log == expected, f"train_gan(n_steps={n_steps}, k={k}) stepped the optimizers in the order"
+                   f" {text(log)}, expected {text(expected)}.")
+    ### END HIDDEN TESTS
+
+
+run_test(inputs, probe, judge)
 
 # %% nbgrader={"grade": true, "grade_id": "test_train_gan_gradients", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 """train_gan: discriminator steps leave the generator alone; the generator step uses exactly the
 gradient of generator_loss (no gradient left over from a discriminator step on un-detached fakes)."""
-from course_utils.checks import as_tensor, check_close
+import torch
+from torch import nn
+from torch.nn import functional as F
+from course_utils.checks import as_list, as_tensor, check_close, check_true
+from course_utils.verdict import run_test
 
 
-class _Snapshot(torch.optim.SGD):
-    """SGD that records, at every step(), both players' parameters and its own gradients."""
-
-    def __init__(self, params, name, log, players):
-        super().__init__(params, lr=0.05)
-        self.name, self.log, self.players = name, log, players
-
-    def step(self, closure=None):
-        own = [p for group in self.param_groups for p in group["params"]]
-        self.log.append({
-            "name": self.name,
-            "theta": self.players["g"].theta.detach().clone(),
-            "disc": [p.detach().clone() for p in self.players["d"].parameters()],
-            "grad": [torch.zeros_like(p) if p.grad is None else p.grad.detach().clone() for p in own],
-        })
-        return super().step(closure)
+def inputs(given, rng):
+    given.lr = 0.05
+    given.cases = [{"n_steps": 3, "k": 1, "theta": [0.5, -0.5], "real": [1.0, 0.5]}]
+    ### BEGIN HIDDEN TESTS
+    given.cases.append({"n_steps": int(rng.integers(2, 4)), "k": int(rng.integers(2, 4)),
+                        "theta": rng.uniform(-1.0, 1.0, size=2).tolist(),
+                        "real": rng.uniform(-1.5, 1.5, size=2).tolist()})
+    ### END HIDDEN TESTS
 
 
-class _PointGenerator2(nn.Module):
-    latent_dim = 2
+def probe(given, seen):
+    class Snapshot(torch.optim.SGD):
+        """SGD that records, at every step(), both players' parameters and its own gradients."""
 
-    def __init__(self):
-        super().__init__()
-        self.theta = nn.Parameter(torch.tensor([0.5, -0.5]))
+        def __init__(self, params, name, log, players):
+            super().__init__(params, lr=given.lr)
+            self.name, self.log, self.players = name, log, players
 
-    def forward(self, z):
-        return self.theta + 0.0 * z
+        def step(self, closure=None):
+            own = [p for group in self.param_groups for p in group["params"]]
+            self.log.append({
+                "name": self.name,
+                "theta": self.players["g"].theta.detach().clone(),
+                "disc": [p.detach().clone() for p in self.players["d"].parameters()],
+                "grad": [torch.zeros_like(p) if p.grad is None else p.grad.detach().clone() for p in own],
+            })
+            return super().step(closure)
 
+    class PointGenerator(nn.Module):
+        latent_dim = 2
 
-def _reference_g_grad(theta, disc_params):
-    """Gradient of the non-saturating loss -log sigmoid(w . theta + b) at the recorded parameters."""
-    theta = theta.double().clone().requires_grad_()
-    weight, bias = (p.double() for p in disc_params)
-    logit = (weight @ theta + bias).reshape(())
-    (grad,) = torch.autograd.grad(F.softplus(-logit), theta)
-    return grad
+        def __init__(self, theta):
+            super().__init__()
+            self.theta = nn.Parameter(torch.tensor(theta))
 
+        def forward(self, z):
+            return self.theta + 0.0 * z
 
-def _run_snapshots(n_steps, k):
-    torch.manual_seed(22)
-    gen, disc = _PointGenerator2(), nn.Sequential(nn.Linear(2, 1), nn.Flatten(0))
-    log = []
-    players = {"g": gen, "d": disc}
-    train_gan(gen, disc, lambda n: torch.tensor([[1.0, 0.5]]).repeat(n, 1), n_steps, k=k, batch_size=8,
-              generator_loss=lambda logits: F.softplus(-logits).mean(),
-              d_optimizer=_Snapshot(disc.parameters(), "D", log, players),
-              g_optimizer=_Snapshot(gen.parameters(), "G", log, players))
-    return log
+    def run_snapshots(n_steps, k, theta, real):
+        torch.manual_seed(22)
+        gen, disc = PointGenerator(theta), nn.Sequential(nn.Linear(2, 1), nn.Flatten(0))
+        log = []
+        players = {"g": gen, "d": disc}
+        train_gan(gen, disc, lambda n: torch.tensor([real]).repeat(n, 1), n_steps, k=k, batch_size=8,
+                  generator_loss=lambda logits: F.softplus(-logits).mean(),
+                  d_optimizer=Snapshot(disc.parameters(), "D", log, players),
+                  g_optimizer=Snapshot(gen.parameters(), "G", log, players))
+        return log
 
-
-def _check_snapshots(log, n_steps, k):
-    steps = [entry for entry in log if entry["name"] == "G"]
-    check_true(len(steps) == n_steps, f"train_gan(n_steps={n_steps}) took {len(steps)} generator steps.")
-    theta_before = torch.tensor([0.5, -0.5])
-    for i, entry in enumerate(log):
-        if entry["name"] == "D":
-            check_close(f"generator parameters during discriminator step {i}", entry["theta"], theta_before,
-                        atol=1e-6, hint="a discriminator step must not move the generator.")
-        else:
-            got = as_tensor(entry["grad"][0], f"generator gradient at the generator step (optimizer step {i})",
-                            shape=(2,))
-            check_close(f"generator gradient at the generator step (optimizer step {i})", got,
-                        _reference_g_grad(entry["theta"], entry["disc"]), atol=1e-5,
-                        hint="detach the fakes in the discriminator steps and zero the generator's gradients "
-                             "before its backward(): only generator_loss may reach the generator.")
-            theta_before = entry["theta"] - 0.05 * got.float()
+    seen.logs = [run_snapshots(**case) for case in given.cases]
 
 
-_check_snapshots(_run_snapshots(n_steps=3, k=1), 3, 1)
-### BEGIN HIDDEN TESTS
-_check_snapshots(_run_snapshots(n_steps=2, k=2), 2, 2)
-### END HIDDEN TESTS
+def judge(given, seen):
+    def reference_g_grad(theta, disc_params):
+        """Gradient of the non-saturating loss -log sigmoid(w . theta + b) at the recorded parameters."""
+        theta = theta.double().clone().requires_grad_()
+        weight, bias = (p.double() for p in disc_params)
+        logit = (weight @ theta + bias).reshape(())
+        (grad,) = torch.autograd.grad(F.softplus(-logit), theta)
+        return grad
+
+    def check_snapshots(log, n_steps, k, theta):
+        steps = [entry for entry in log if entry["name"] == "G"]
+        check_true(len(steps) == n_steps, f"train_gan(n_steps={n_steps}) took {len(steps)} generator steps.")
+        theta_before = torch.tensor(theta)
+        for i, entry in enumerate(log):
+            if entry["name"] == "D":
+                check_close(f"generator parameters during discriminator step {i}", entry["theta"], theta_before,
+                            atol=1e-6, hint="a discriminator step must not move the generator.")
+            else:
+                got = as_tensor(entry["grad"][0], f"generator gradient at the generator step (optimizer step {i})",
+                                shape=(2,))
+                check_close(f"generator gradient at the generator step (optimizer step {i})", got,
+                            reference_g_grad(entry["theta"], entry["disc"]), atol=1e-5,
+                            hint="detach the fakes in the discriminator steps and zero the generator's gradients "
+                                 "before its backward(): only generator_loss may reach the generator.")
+                theta_before = entry["theta"] - given.lr * got.float()
+
+    for case, log in zip(given.cases, as_list(seen.logs, "optimizer step logs of train_gan", len(given.cases))):
+        check_snapshots(log, case["n_steps"], case["k"], case["theta"])
+
+
+run_test(inputs, probe, judge)
 
 # %% [markdown]
 # ## 5. Mode coverage on a ring of 8 Gaussians
@@ -576,28 +723,49 @@ print(ring_scores)
 # %% nbgrader={"grade": true, "grade_id": "test_ring_coverage", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
 """The non-saturating `ring_generator` trained above (seed 0): at least 7 of 8 modes captured and
 at least 20% high-quality samples (the solution: 8 modes, about 40%)."""
+import torch
 from course_utils.checks import as_tensor, check_in_range
 from course_utils.data import ring_means
 from course_utils.metrics import mode_coverage
+from course_utils.verdict import run_test
 
-torch.manual_seed(31)
-with torch.no_grad():
-    points = as_tensor(ring_generator(torch.randn(2000, ring_generator.latent_dim, device=device)),
-                       "ring_generator(z)", shape=(2000, 2))
-score = mode_coverage(points, ring_means(), RING_STD)
-modes = check_in_range("modes captured by ring_generator", score["modes_captured"], 7, 8,
-                       hint="train with train_gan and generator_loss_nonsaturating as in the cell above.")
-quality = check_in_range("high-quality fraction of ring_generator", score["high_quality"], 0.20, 1.0,
-                         hint="samples should concentrate within 3 std of the modes after the training above.")
-### BEGIN HIDDEN TESTS
-torch.manual_seed(32)
-with torch.no_grad():
-    points = as_tensor(ring_generator(torch.randn(4000, ring_generator.latent_dim, device=device)),
-                       "ring_generator(z)", shape=(4000, 2))
-again = mode_coverage(points, ring_means(), RING_STD)
-modes = check_in_range("modes captured by ring_generator (4000 new samples)", again["modes_captured"], 7, 8)
-quality = check_in_range("high-quality fraction of ring_generator (4000 new samples)", again["high_quality"], 0.20, 1.0)
-### END HIDDEN TESTS
+
+def inputs(given, rng):
+    given.ring_std = 0.05
+    given.seed, given.n = 31, 2000
+    ### BEGIN HIDDEN TESTS
+    given.new_seed, given.new_n = int(rng.integers(2**31)), 4000
+    ### END HIDDEN TESTS
+
+
+def probe(given, seen):
+    torch.manual_seed(given.seed)
+    with torch.no_grad():
+        seen.points = ring_generator(torch.randn(given.n, ring_generator.latent_dim, device=device))
+    ### BEGIN HIDDEN TESTS
+    torch.manual_seed(given.new_seed)
+    with torch.no_grad():
+        seen.new_points = ring_generator(torch.randn(given.new_n, ring_generator.latent_dim, device=device))
+    ### END HIDDEN TESTS
+
+
+def judge(given, seen):
+    points = as_tensor(seen.points, "ring_generator(z)", shape=(given.n, 2))
+    score = mode_coverage(points, ring_means(), given.ring_std)
+    check_in_range("modes captured by ring_generator", score["modes_captured"], 7, 8,
+                   hint="train with train_gan and generator_loss_nonsaturating as in the cell above.")
+    check_in_range("high-quality fraction of ring_generator", score["high_quality"], 0.20, 1.0,
+                   hint="samples should concentrate within 3 std of the modes after the training above.")
+    ### BEGIN HIDDEN TESTS
+    points = as_tensor(seen.new_points, "ring_generator(z)", shape=(given.new_n, 2))
+    again = mode_coverage(points, ring_means(), given.ring_std)
+    check_in_range(f"modes captured by ring_generator ({given.new_n} new samples)", again["modes_captured"], 7, 8)
+    check_in_range(f"high-quality fraction of ring_generator ({given.new_n} new samples)", again["high_quality"],
+                   0.20, 1.0)
+    ### END HIDDEN TESTS
+
+
+run_test(inputs, probe, judge)
 
 # %% [markdown]
 # ## 6. A DCGAN for digits
@@ -671,24 +839,57 @@ print(tuple(fake.shape), tuple(d(fake).shape), f"pixels in [{float(fake.min()):.
 
 # %% nbgrader={"grade": true, "grade_id": "test_dcgan_architecture", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 """DCGANGenerator / DCGANDiscriminator: built with no arguments, shapes, tanh range, and the DCGAN layers."""
-from course_utils.checks import as_tensor, check_true
+import torch
+from torch import nn
+from course_utils.checks import as_list, as_tensor, check_true
+from course_utils.verdict import run_test
 
-torch.manual_seed(41)
-gen, disc = DCGANGenerator().to(device), DCGANDiscriminator().to(device)
-check_true(isinstance(gen, nn.Module) and isinstance(disc, nn.Module), "the DCGAN classes must be nn.Modules.")
-latent = gen.latent_dim
-check_true(type(latent) is int and latent > 0, f"DCGANGenerator().latent_dim must be a positive int, got {latent!r}.")
-images = as_tensor(gen(torch.randn(6, latent, device=device)), "DCGANGenerator()(z)", shape=(6, 1, 8, 8))
-check_true(bool(images.abs().max() <= 1.0), "DCGANGenerator outputs must lie in [-1, 1]: end with a tanh.")
-logits = as_tensor(disc(torch.rand(6, 1, 8, 8, device=device) * 2 - 1), "DCGANDiscriminator()(x)", shape=(6,),
-                   hint="return one logit per image: flatten the (B, 1, 1, 1) output.")
-### BEGIN HIDDEN TESTS
-kinds = {type(m) for m in gen.modules()}
-for needed in (nn.ConvTranspose2d, nn.BatchNorm2d, nn.ReLU, nn.Tanh):
-    check_true(needed in kinds, f"DCGANGenerator has no {needed.__name__} layer; the DCGAN rules ask for one.")
-check_true(nn.LeakyReLU in {type(m) for m in disc.modules()}, "DCGANDiscriminator has no LeakyReLU layer.")
-check_true(nn.Conv2d in {type(m) for m in disc.modules()}, "DCGANDiscriminator has no Conv2d layer.")
-### END HIDDEN TESTS
+
+def inputs(given, rng):
+    given.x = torch.tensor(rng.uniform(-1.0, 1.0, size=(6, 1, 8, 8)), dtype=torch.float32)
+
+
+def probe(given, seen):
+    def qualified(kind):
+        return f"{kind.__module__}.{kind.__qualname__}"
+
+    torch.manual_seed(41)
+    gen, disc = DCGANGenerator().to(device), DCGANDiscriminator().to(device)
+    seen.classes = [[qualified(c) for c in type(gen).__mro__], [qualified(c) for c in type(disc).__mro__]]
+    seen.latent = gen.latent_dim
+    if type(seen.latent) is int and seen.latent > 0:  # else the judge reports the latent_dim
+        seen.images = gen(torch.randn(6, seen.latent, device=device))
+    seen.logits = disc(given.x.to(device))
+    ### BEGIN HIDDEN TESTS
+    seen.gen_layers = sorted({qualified(type(m)) for m in gen.modules()})
+    seen.disc_layers = sorted({qualified(type(m)) for m in disc.modules()})
+    ### END HIDDEN TESTS
+
+
+def judge(given, seen):
+    def qualified(kind):
+        return f"{kind.__module__}.{kind.__qualname__}"
+
+    mros = as_list(seen.classes, "class hierarchies of DCGANGenerator and DCGANDiscriminator", 2)
+    check_true(all(type(mro) is list and qualified(nn.Module) in mro for mro in mros),
+               "the DCGAN classes must be nn.Modules.")
+    latent = seen.latent
+    check_true(type(latent) is int and latent > 0,
+               f"DCGANGenerator().latent_dim must be a positive int, got {latent!r}.")
+    images = as_tensor(seen.images, "DCGANGenerator()(z)", shape=(6, 1, 8, 8))
+    check_true(bool(images.abs().max() <= 1.0), "DCGANGenerator outputs must lie in [-1, 1]: end with a tanh.")
+    as_tensor(seen.logits, "DCGANDiscriminator()(x)", shape=(6,),
+              hint="return one logit per image: flatten the (B, 1, 1, 1) output.")
+    ### BEGIN HIDDEN TESTS
+    for needed in (nn.ConvTranspose2d, nn.BatchNorm2d, nn.ReLU, nn.Tanh):
+        check_true(qualified(needed) in seen.gen_layers,
+                   f"DCGANGenerator has no {needed.__name__} layer; the DCGAN rules ask for one.")
+    check_true(qualified(nn.LeakyReLU) in seen.disc_layers, "DCGANDiscriminator has no LeakyReLU layer.")
+    check_true(qualified(nn.Conv2d) in seen.disc_layers, "DCGANDiscriminator has no Conv2d layer.")
+    ### END HIDDEN TESTS
+
+
+run_test(inputs, probe, judge)
 
 # %% [markdown]
 # ### Training on digits
@@ -735,22 +936,35 @@ for name, s in [("DCGAN samples", dcgan_score), ("real test digits", real_score)
 
 # %% nbgrader={"grade": true, "grade_id": "test_dcgan_samples", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
 """The `dcgan_generator` trained above: at least 30% of 500 samples read as a clear digit, of at least 8 classes."""
+import torch
 from course_utils.checks import as_tensor, check_in_range
 from course_utils.digit_score import digit_sample_score
+from course_utils.verdict import run_test
 
-torch.manual_seed(51)
-with torch.no_grad():
-    images = as_tensor(dcgan_generator(torch.randn(500, dcgan_generator.latent_dim, device=device)),
-                       "dcgan_generator(z)", shape=(500, 1, 8, 8))
-score = digit_sample_score(images, value_range=(-1, 1))
-confident = check_in_range("fraction of DCGAN samples classified with confidence > 0.9",
-                           score["confident_fraction"], 0.3, 1.0,
-                           hint="train with train_gan as in the cell above; the solution reaches about 55%.")
-### BEGIN HIDDEN TESTS
-classes = check_in_range("digit classes among confident DCGAN samples", score["classes_covered"], 8, 10,
-                         hint="fewer classes means mode collapse.")
-inception = check_in_range("inception-like score of DCGAN samples", score["inception_score"], 4.0, 10.0)
-### END HIDDEN TESTS
+
+def inputs(given, rng):
+    given.seed, given.n = 51, 500
+
+
+def probe(given, seen):
+    torch.manual_seed(given.seed)
+    with torch.no_grad():
+        seen.images = dcgan_generator(torch.randn(given.n, dcgan_generator.latent_dim, device=device))
+
+
+def judge(given, seen):
+    images = as_tensor(seen.images, "dcgan_generator(z)", shape=(given.n, 1, 8, 8))
+    score = digit_sample_score(images, value_range=(-1, 1))
+    check_in_range("fraction of DCGAN samples classified with confidence > 0.9", score["confident_fraction"], 0.3, 1.0,
+                   hint="train with train_gan as in the cell above; the solution reaches about 55%.")
+    ### BEGIN HIDDEN TESTS
+    check_in_range("digit classes among confident DCGAN samples", score["classes_covered"], 8, 10,
+                   hint="fewer classes means mode collapse.")
+    check_in_range("inception-like score of DCGAN samples", score["inception_score"], 4.0, 10.0)
+    ### END HIDDEN TESTS
+
+
+run_test(inputs, probe, judge)
 
 # %% [markdown]
 # ### Measured on your implementation

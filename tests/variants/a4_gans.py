@@ -12,8 +12,9 @@ VARIANTS = [
         "probabilities used where logits are expected (sigmoid applied before a logit loss)",
         (("return F.softplus(-logits_real).mean() + F.softplus(logits_fake).mean()",
           "return F.softplus(-torch.sigmoid(logits_real)).mean() + F.softplus(torch.sigmoid(logits_fake)).mean()"),),
-        # D can no longer tell data from fakes: both training outcomes collapse (ring 0 modes, digits 0%)
-        frozenset({"test_discriminator_loss", "test_ring_coverage", "test_dcgan_samples"}),
+        # D barely tells data from fakes: the ring collapses (0 modes); the DCGAN still passes its
+        # sample test on some seeds (46% confident, 9 classes measured), so that cell is not counted on
+        frozenset({"test_discriminator_loss", "test_ring_coverage"}),
     ),
     Variant(
         "non-saturating generator loss with the wrong sign",
