@@ -222,11 +222,30 @@ def make_inputs(inputs, rng: np.random.Generator) -> Record:
 # --- running a test -----------------------------------------------------------------------------
 
 
+@contextlib.contextmanager
+def _notebook_rng_untouched():
+    """Random state of python, numpy and torch as before: a probe (whose inputs change with each
+    grading run) never shifts the random numbers of the notebook cells after it."""
+    import random
+
+    import torch
+
+    python_state, numpy_state = random.getstate(), np.random.get_state()
+    devices = list(range(torch.cuda.device_count())) if torch.cuda.is_initialized() else []
+    with torch.random.fork_rng(devices=devices):
+        try:
+            yield
+        finally:
+            random.setstate(python_state)
+            np.random.set_state(numpy_state)
+
+
 def run_test(inputs, probe, judge) -> None:
     """Run a test cell in the student's own notebook, through the same data round trip as grading."""
     given = make_inputs(inputs, np.random.default_rng(NATIVE_SEED))
     seen = Record()
-    probe(decode(encode(given)), seen)
+    with _notebook_rng_untouched():
+        probe(decode(encode(given)), seen)
     judge(given, decode(encode(seen)))
 
 
@@ -239,7 +258,8 @@ def serve_probe(source: str, payload: str) -> None:
     namespace = dict(shell.user_ns if shell is not None else sys.modules["__main__"].__dict__)
     exec(compile(source, "<test probe>", "exec"), namespace)
     seen = Record()
-    namespace["probe"](decode(payload), seen)
+    with _notebook_rng_untouched():
+        namespace["probe"](decode(payload), seen)
     publish_display_data({OBSERVATION_MIME: encode(seen)})
 
 
