@@ -48,7 +48,10 @@ from IPython.display import HTML, Javascript, display
 display(HTML('<b>bold</b><script>document.title = "pwned-html"</script><img src=x onerror="alert(1)">'))
 display(Javascript('document.title = "pwned-js"'))
 """
-SCRIPT_MARKDOWN = '<script>document.title = "pwned-md"</script> <a href="javascript:alert(1)">x</a>'
+SCRIPT_MARKDOWN = (
+    '<script>document.title = "pwned-md"</script> <a href="javascript:alert(1)">x</a>'
+    " [click](javascript:alert(2)) ![i](JavaScript:alert(3))"
+)
 FORGED = """
 class KernelDied(Exception):
     pass
@@ -139,7 +142,7 @@ def test_feedback_carries_no_student_script(graded):
     scripts = re.findall(r"<script.*?</script>", page, flags=re.S | re.I)
     assert scripts and not [s for s in scripts if "pwned" in s or "alert" in s]
     assert not re.search(r"<[^>]*\bonerror\s*=", page, flags=re.I)
-    assert not re.search(r"href=[\"']?javascript:", page, flags=re.I)
+    assert not re.search(r"<[^>]*(href|src)=[\"']?\s*javascript:", page, flags=re.I)
     assert "<b>bold</b>" in page  # harmless HTML stays
     assert "cdnjs" not in page and "../../../mathjax/MathJax.js" in page
 

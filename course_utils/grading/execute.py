@@ -14,6 +14,7 @@ before the death, 0 for the others.
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -29,6 +30,7 @@ from .files import scrub
 from .kernel_client import PollingKernelManager
 
 GRADING_ERRORS = ("KernelDied", "NotebookTimeout", "CellTimeout")
+SCRIPT_URL = re.compile(r"(?i)\b(javascript|vbscript)\s*:")
 GRADING_KEY = "course_grading"  # notebook metadata: what happened while grading, written by the grader
 CELL_TIMEOUT = {
     "ename": "CellTimeout",
@@ -95,6 +97,9 @@ class GuardedExecute(Execute):
             self._fail_from(nb, self._current, "NotebookTimeout", self._timeout_message())
         # The kernel is gone: what it left in its folder is data. Links and special files go
         # before nbgrader sets permissions there; the submission's metadata is overwritten.
+        for cell in nb.cells:  # markdown is the student's text: no tag or script link of it reaches a page
+            if cell.cell_type == "markdown":
+                cell.source = SCRIPT_URL.sub(r"\1-blocked:", cell.source.replace("<", "&lt;"))
         folder = Path(resources["metadata"]["path"])
         nb.metadata[GRADING_KEY] = {"event": self._event, "dropped": scrub(folder, keep=set(folder.glob("*.ipynb")))}
         return nb, resources
