@@ -41,10 +41,15 @@ def seed_everything(seed: int = 0) -> None:
     torch.backends.cudnn.allow_tf32 = False
 
 
-def setup(seed: int = 0, device: str | None = None) -> torch.device:
-    """Seed everything, print and return the device: the first call of every notebook."""
+def setup(seed: int = 0, device: str | None = None, threads: int = 1) -> torch.device:
+    """Seed everything, print and return the device: the first call of every notebook.
+
+    The course's models are small: one CPU thread runs them faster than several threads that
+    compete with other users' kernels on a shared machine, so `threads` defaults to 1.
+    """
     seed_everything(seed)
+    torch.set_num_threads(threads)
     chosen = get_device(device)
     label = torch.cuda.get_device_name(chosen) if chosen.type == "cuda" else "cpu"
-    print(f"torch {torch.__version__} | device: {chosen} ({label}) | seed: {seed}")
+    print(f"torch {torch.__version__} | device: {chosen} ({label}) | seed: {seed} | CPU threads: {threads}")
     return chosen

@@ -46,7 +46,6 @@ from course_utils.training import train
 from course_utils.widgets_vae import elbo_terms_explorer, gradient_estimates, latent_explorer, reparam_explorer
 
 device = setup(seed=0)
-torch.set_num_threads(1)  # the models are tiny: one thread is faster than two competing ones
 split = load_digits("binary")
 x_train, x_val = train_val_split(split.train_images, val_fraction=0.15, seed=0)
 x_train, x_val, x_test = x_train.to(device), x_val.to(device), split.test_images.to(device)

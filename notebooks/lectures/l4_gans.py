@@ -44,7 +44,6 @@ from course_utils.plotting import image_grid, plot_curves
 from course_utils.widgets_gans import gan_1d_stepper, generator_loss_explorer, ring_snapshots
 
 device = setup(seed=0)
-torch.set_num_threads(1)  # tiny models: one CPU thread is faster than two that compete
 
 # %% [markdown]
 # ## 1. The two-player game

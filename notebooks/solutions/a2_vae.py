@@ -50,7 +50,6 @@ from course_utils.plotting import image_grid, plot_curves
 from course_utils.training import train
 
 device = setup(seed=0)
-torch.set_num_threads(1)  # these models are tiny: one CPU thread is faster than two that compete
 
 split = load_digits("binary")
 x_train, x_val = train_val_split(split.train_images, val_fraction=0.15, seed=0)

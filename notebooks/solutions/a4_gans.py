@@ -46,7 +46,6 @@ from course_utils.metrics import mode_coverage
 from course_utils.plotting import image_grid, plot_curves, scatter_samples
 
 device = setup(seed=0)
-torch.set_num_threads(1)  # these models are tiny: one CPU thread is faster than two that compete
 
 # %% [markdown]
 # ## 1. Losses from logits
