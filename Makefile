@@ -1,5 +1,7 @@
 # Two commands on a fresh machine:  make demo  (the main job)  and  make test  (the test suite).
-# Both create .venv first. On machines with a local CPU wheel of torch 2.13.0 (pip find-links),
+# Both create .venv first; demo also needs bubblewrap (the grading sandbox), test also chromium
+# (the browser tests), which scripts/install-system-packages installs with apt-get.
+# Students need neither: `make setup` installs the Python packages only. On machines with a local CPU wheel of torch 2.13.0 (pip find-links),
 # torch is installed from it before anything else, so pip never pulls the CUDA packages.
 VENV   := .venv
 PY     := $(VENV)/bin/python
@@ -11,20 +13,22 @@ TORCH  ?= torch==2.13.0
 setup: $(STAMP)
 
 $(STAMP): pyproject.toml
-	@{ command -v bwrap && test -x /usr/bin/chromium; } >/dev/null || ./scripts/install-system-packages
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q "$(TORCH)"
 	$(PY) -m pip install -q -e ".[test]"
 	touch $(STAMP)
 
 demo: $(STAMP)
+	./scripts/install-system-packages bubblewrap
 	$(VENV)/bin/course demo
 
+# Progress per test file, the 25 slowest tests at the end; the browser tests run last.
 test: $(STAMP)
-	$(PY) -m pytest -q
+	./scripts/install-system-packages bubblewrap chromium fonts-liberation
+	$(PY) -m pytest --durations=25
 
 test-fast: $(STAMP)
-	$(PY) -m pytest -q -m "not slow"
+	$(PY) -m pytest -m "not slow and not browser"
 
 # Rebuild lectures/ and solutions/ from their py:percent sources in notebooks/, then assignments/.
 notebooks: $(STAMP)

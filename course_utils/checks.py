@@ -13,6 +13,7 @@ cell of every notebook), and the module refuses to have its attributes replaced.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import sys
 import types
@@ -213,6 +214,19 @@ def check_in_range(name: str, got, low: float, high: float, hint: str = "") -> f
     if not low <= value <= high:
         _fail(f"{name}: got {value:.6g}, expected a value in [{low:.6g}, {high:.6g}].", hint)
     return value
+
+
+@contextlib.contextmanager
+def prerequisite(function: str, test: str):
+    """Checks of an earlier function this test depends on: a failure inside names that function,
+    so a bug explains itself where it shows up again (`with prerequisite("elbo", "test_elbo"):`)."""
+    try:
+        yield
+    except CheckFailed as error:
+        raise CheckFailed(
+            f"this test uses your {function}, which is still wrong: fix it first (its test is "
+            f"{test}). {error}"
+        ) from None
 
 
 class _ReadOnlyModule(types.ModuleType):

@@ -25,3 +25,8 @@ def _no_open_figures():
     plt.close("all")
     yield
     plt.close("all")
+
+
+def pytest_collection_modifyitems(items):
+    """Browser tests run last: the quick checks report first, and a slow browser never hides them."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)

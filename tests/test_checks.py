@@ -96,3 +96,13 @@ def test_checks_module_cannot_be_patched():
         checks.check_close = lambda *a, **k: None
     with pytest.raises(AttributeError, match="read-only"):
         del checks.check_true
+
+
+def test_prerequisite_names_the_earlier_function():
+    from course_utils.checks import prerequisite
+
+    with prerequisite("elbo", "test_elbo"):
+        check_close("fine", 1.0, 1.0)
+    with pytest.raises(CheckFailed, match=r"uses your elbo, which is still wrong.*test_elbo.*is 2, expected 1"):
+        with prerequisite("elbo", "test_elbo"):
+            check_close("elbo(x)", 2.0, 1.0)

@@ -35,3 +35,11 @@ def test_ci_runs_the_readme_test_command():
     ci = (ROOT / ".ci" / "run").read_text()
     assert "make test" in readme and "make test" in ci
     assert "make demo" in readme
+
+
+def test_every_course_subcommand_explains_itself():
+    from course_utils.grading.cli import parser
+
+    subcommands = next(a for a in parser()._actions if a.dest == "command").choices
+    for name, sub in subcommands.items():
+        assert sub.description and len(sub.description) > 60, f"course {name} --help explains nothing"

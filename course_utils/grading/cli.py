@@ -1,4 +1,4 @@
-"""The `course` command: release, grade, demo, check, bench, sync."""
+"""The `course` command: release, grade, demo, check, bench, calibrate, sync."""
 
 from __future__ import annotations
 
@@ -53,15 +53,22 @@ def _check(args, course: Course) -> None:
 def _bench(args, course: Course) -> None:
     from .bench import bench
 
-    out = Path(
-        args.out
-        or course.root
-        / "docs"
-        / ("benchmarks.md" if args.device == "cpu" else f"benchmarks_{args.device}.md")
-    )
+    name = "benchmarks.md" if args.device == "cpu" else f"benchmarks_{args.device}.md"
+    folder = course.root / ("docs" if args.write_docs else "grading/bench")
+    out = Path(args.out or folder / name)
     report = bench(course, args.device, args.repeat, args.only, not args.no_grading, out)
     print(report.read_text())
     print(f"written to {report}")
+
+
+def _calibrate(args, course: Course) -> None:
+    from .calibrate import calibrate
+
+    report = calibrate(course, args.id, args.seeds, args.workers, args.only)
+    print(report)
+    if args.out:
+        Path(args.out).write_text(report)
+        print(f"written to {args.out}")
 
 
 def _sync(args, course: Course) -> None:
@@ -83,11 +90,22 @@ def parser() -> argparse.ArgumentParser:
     )
     sub = p.add_subparsers(dest="command", required=True)
 
-    r = sub.add_parser("release", help="generate assignments/ from solutions/ with nbgrader")
+    r = sub.add_parser(
+        "release",
+        help="generate assignments/ from solutions/ with nbgrader",
+        description="Run nbgrader generate_assignment on solutions/<id>/: solutions and hidden tests are "
+        "removed, and the student versions are written to assignments/<id>/.",
+    )
     r.add_argument("ids", nargs="*", help="assignment ids (default: all)")
     r.set_defaults(run=_release)
 
-    g = sub.add_parser("grade", help="autograde a folder or zip of submissions")
+    g = sub.add_parser(
+        "grade",
+        help="autograde a folder or zip of submissions",
+        description="Autograde every submission of one assignment, each in its own sandboxed kernel; "
+        "verdicts are decided outside the student's kernel. Writes the gradebook, grades_<id>.csv, "
+        "grades.csv and feedback/ to --out. A submission that fails is that student's row, never the batch's.",
+    )
     g.add_argument("id", help="assignment id, e.g. a5_gan_dynamics")
     g.add_argument(
         "submissions", help="folder <student>/<id>/<notebook>.ipynb, or a zip of notebooks"
@@ -109,19 +127,29 @@ def parser() -> argparse.ArgumentParser:
     g.set_defaults(run=_grade)
 
     d = sub.add_parser(
-        "demo", help="release, grade the built-in sample submissions, print the table"
+        "demo",
+        help="release, grade the built-in sample submissions, print the table",
+        description="Release each assignment, write sample submissions (the solution, the blank release, "
+        "a wrong variant, a hostile notebook) and grade them; prints one table per assignment.",
     )
     d.add_argument("ids", nargs="*", help="assignment ids (default: all)")
     d.add_argument("--out", default="grading/demo", help="output folder (default ./grading/demo)")
     d.set_defaults(run=_demo)
 
     c = sub.add_parser(
-        "check", help="execute every lecture and solution; each solution must score full marks"
+        "check",
+        help="execute every lecture and solution; each solution must score full marks",
+        description="Execute every lecture and solution notebook in a fresh kernel, then grade each "
+        "solution: exits non-zero when a notebook fails or a solution loses a point.",
     )
     c.set_defaults(run=_check)
 
     b = sub.add_parser(
-        "bench", help="time every notebook, collect quality numbers, measure grading; write docs/"
+        "bench",
+        help="time every notebook, collect quality numbers, measure grading throughput",
+        description="Run every lecture and solution notebook --repeat times in fresh kernels, collect the "
+        "quality numbers they record, and grade 20 copies of a solution with 1 and 2 workers. Writes a "
+        "markdown report to grading/bench/ (docs/ with --write-docs). Takes 20-60 minutes on 2 cores.",
     )
     b.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     b.add_argument(
@@ -132,11 +160,32 @@ def parser() -> argparse.ArgumentParser:
         "--no-grading", action="store_true", help="skip the grading throughput measurement"
     )
     b.add_argument(
-        "--out", default=None, help="report path (default docs/benchmarks.md, or _cuda.md)"
+        "--write-docs", action="store_true",
+        help="write the committed report docs/benchmarks.md (or _cuda.md) instead of grading/bench/",
     )
+    b.add_argument("--out", default=None, help="report path (overrides the two above)")
     b.set_defaults(run=_bench)
 
-    s = sub.add_parser("sync", help="rebuild lecture and solution notebooks from notebooks/*.py")
+    k = sub.add_parser(
+        "calibrate",
+        help="pass rates of each test cell for the solution and each wrong variant over seeds",
+        description="Grade the solution and every wrong variant (tests/variants/<id>.py) with notebook "
+        "seeds 0..N-1 and report, per test cell, how often each passes: the solution's false rejects "
+        "and the variants' false accepts. Slow: (1 + variants) x seeds graded notebooks.",
+    )
+    k.add_argument("id", help="assignment id, e.g. a4_gans")
+    k.add_argument("--seeds", type=int, default=5, help="notebook seeds per sample (default 5)")
+    k.add_argument("--workers", type=int, default=2, help="submissions graded at once (default 2)")
+    k.add_argument("--only", nargs="*", default=[], help="variant names to include (default: all)")
+    k.add_argument("--out", default=None, help="also write the markdown report to this file")
+    k.set_defaults(run=_calibrate)
+
+    s = sub.add_parser(
+        "sync",
+        help="rebuild lecture and solution notebooks from notebooks/*.py",
+        description="Rebuild lectures/*.ipynb and solutions/*/*.ipynb from their py:percent sources in "
+        "notebooks/ (without outputs); run `course release` afterwards for assignments/.",
+    )
     s.set_defaults(run=_sync)
     return p
 

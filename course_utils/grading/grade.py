@@ -288,6 +288,13 @@ def _scores(gb: Gradebook, assignment_id: str, student: str) -> tuple[float, flo
     return float(sub.score), float(sub.max_score), failed, len(grades)
 
 
+def cell_scores(out_dir: Path, assignment_id: str, student: str) -> dict[str, tuple[float, float]]:
+    """{grade_id: (score, max_score)} of one student's graded cells in <out_dir>/gradebook.db."""
+    with Gradebook(sqlite_url(out_dir / "gradebook.db")) as gb:
+        sub = gb.find_submission(assignment_id, student)
+        return {g.name: (float(g.score or 0), float(g.max_score)) for nb in sub.notebooks for g in nb.grades}
+
+
 def _record(
     sub: Submission, failure: str | None, assignment_id: str, db_url: str, out_dir: Path
 ) -> Result:

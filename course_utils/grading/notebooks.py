@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import shutil
@@ -70,6 +71,16 @@ class Run(NamedTuple):
     metrics: list
 
 
+def _client(nb: nbformat.NotebookNode, folder: str, timeout: int) -> NotebookClient:
+    return NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": folder}},
+        kernel_manager_class=PollingKernelManager,
+    )
+
+
 def execute(
     path: Path, timeout: int = NOTEBOOK_TIMEOUT, device: str | None = None, keep: Path | None = None
 ) -> Run:
@@ -81,13 +92,7 @@ def execute(
     """
     nb = nbformat.read(path, as_version=4)
     with tempfile.TemporaryDirectory(prefix="course-run-") as scratch:
-        client = NotebookClient(
-            nb,
-            timeout=timeout,
-            kernel_name="python3",
-            resources={"metadata": {"path": scratch}},
-            kernel_manager_class=PollingKernelManager,
-        )
+        client = _client(nb, scratch, timeout)
         env = {**os.environ, **({"COURSE_DEVICE": device} if device else {})}
         start = time.perf_counter()
         try:
@@ -104,3 +109,26 @@ def execute(
             for f in metric_files:
                 shutil.copy2(f, keep / f.name)
     return Run(nb, seconds, metrics)
+
+
+class Failure(NamedTuple):
+    """The first cell that raised: its grade_id (or cell id) and the error's one-line message."""
+
+    cell: str
+    message: str
+
+
+def first_failure(nb: nbformat.NotebookNode, timeout: int = NOTEBOOK_TIMEOUT) -> Failure | None:
+    """Run nb top to bottom in a fresh kernel, in a scratch folder, and stop at the first error."""
+    nb = copy.deepcopy(nb)
+    with tempfile.TemporaryDirectory(prefix="course-run-") as scratch:
+        try:
+            _client(nb, scratch, timeout).execute()
+        except CellExecutionError:
+            pass
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                name = cell.metadata.get("nbgrader", {}).get("grade_id") or cell.get("id", "?")
+                return Failure(name, f"{output.get('ename')}: {output.get('evalue')}"[:300])
+    return None

@@ -1,8 +1,10 @@
 """Sample submissions built from the solution: blank, partly wrong (a variant), hostile.
 
 A variant is a named set of text replacements applied to the solution notebook, with the
-grade ids of the test cells it must fail. tests/variants/<id>.py lists them per assignment;
-`course demo` grades the first one as its "partly wrong" student.
+grade ids of the test cells it must fail and the test cell whose visible part (what the student
+sees before submitting) must already catch it. tests/variants/<id>.py lists them per assignment;
+`course demo` grades the first one as its "partly wrong" student. An alternative is a correct
+answer written differently (tests/alternatives/<id>.py): it must score full marks.
 """
 
 from __future__ import annotations
@@ -19,14 +21,24 @@ from .course import Course
 
 @dataclass(frozen=True)
 class Variant:
-    """A plausible wrong implementation: replacements (old, new) and the test cells it must fail."""
+    """A plausible wrong implementation: replacements (old, new), the test cells it must fail, and
+    `visible`: the test cell whose visible part catches it (None: only a hidden edge case does)."""
 
     name: str
     replacements: tuple[tuple[str, str], ...]
     fails: frozenset[str]
+    visible: str | None = None
 
 
-def apply(nb: nbformat.NotebookNode, variant: Variant) -> nbformat.NotebookNode:
+@dataclass(frozen=True)
+class Alternative:
+    """A correct implementation written differently from the solution: it must score full marks."""
+
+    name: str
+    replacements: tuple[tuple[str, str], ...]
+
+
+def apply(nb: nbformat.NotebookNode, variant: Variant | Alternative) -> nbformat.NotebookNode:
     """A copy of nb with each `old` (which must occur exactly once in solution cells) replaced."""
     nb = copy.deepcopy(nb)
     for old, new in variant.replacements:
@@ -43,15 +55,53 @@ def apply(nb: nbformat.NotebookNode, variant: Variant) -> nbformat.NotebookNode:
     return nb
 
 
-def load_variants(course: Course, assignment_id: str) -> list[Variant]:
-    """VARIANTS from tests/variants/<assignment_id>.py (empty when there is none)."""
-    path = course.root / "tests" / "variants" / f"{assignment_id}.py"
+def _listed(course: Course, folder: str, assignment_id: str, name: str) -> list:
+    """The list `name` in tests/<folder>/<assignment_id>.py (empty when there is no such file)."""
+    path = course.root / "tests" / folder / f"{assignment_id}.py"
     if not path.exists():
         return []
-    spec = importlib.util.spec_from_file_location(f"variants_{assignment_id}", path)
+    spec = importlib.util.spec_from_file_location(f"{folder}_{assignment_id}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return list(module.VARIANTS)
+    return list(getattr(module, name))
+
+
+def load_variants(course: Course, assignment_id: str) -> list[Variant]:
+    """VARIANTS from tests/variants/<assignment_id>.py."""
+    return _listed(course, "variants", assignment_id, "VARIANTS")
+
+
+def load_alternatives(course: Course, assignment_id: str) -> list[Alternative]:
+    """ALTERNATIVES from tests/alternatives/<assignment_id>.py."""
+    return _listed(course, "alternatives", assignment_id, "ALTERNATIVES")
+
+
+def apply_all(nb: nbformat.NotebookNode, changes: list) -> nbformat.NotebookNode:
+    """nb with every variant or alternative in `changes` applied, one after the other."""
+    for change in changes:
+        nb = apply(nb, change)
+    return nb
+
+
+def with_visible_tests(
+    submission: nbformat.NotebookNode, release: nbformat.NotebookNode, until: str
+) -> nbformat.NotebookNode:
+    """What the student runs before submitting: the release's cells (visible tests only) with the
+    submission's answers in its solution cells, up to and including the cell `until`."""
+    answers = {
+        c.metadata["nbgrader"]["grade_id"]: c.source
+        for c in submission.cells
+        if c.metadata.get("nbgrader", {}).get("solution")
+    }
+    nb = copy.deepcopy(release)
+    ids = [c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells]
+    if until not in ids:
+        raise ValueError(f"no cell {until!r} in the release")
+    nb.cells = nb.cells[: ids.index(until) + 1]
+    for cell, grade_id in zip(nb.cells, ids):
+        if grade_id in answers:
+            cell.source = answers[grade_id]
+    return nb
 
 
 def grade_ids(nb: nbformat.NotebookNode) -> list[str]:
