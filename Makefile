@@ -8,7 +8,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 TORCH  ?= torch==2.13.0
 
-.PHONY: setup demo test test-fast notebooks release check clean
+.PHONY: setup demo test test-fast format notebooks release check clean
 
 setup: $(STAMP)
 
@@ -22,13 +22,20 @@ demo: $(STAMP)
 	./scripts/install-system-packages bubblewrap
 	$(VENV)/bin/course demo
 
-# Progress per test file, the 25 slowest tests at the end; the browser tests run last.
+# Lint and format check (ruff), then pytest in two processes (the models use one CPU thread each):
+# progress per test file, the 25 slowest tests at the end; the browser tests run last, on one worker.
 test: $(STAMP)
 	./scripts/install-system-packages bubblewrap chromium fonts-liberation
-	$(PY) -m pytest --durations=25
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) -m pytest -n 2 --dist loadgroup --durations=25
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -m "not slow and not browser"
+
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
 
 # Rebuild lectures/ and solutions/ from their py:percent sources in notebooks/, then assignments/.
 notebooks: $(STAMP)

@@ -51,5 +51,7 @@ def setup(seed: int = 0, device: str | None = None, threads: int = 1) -> torch.d
     torch.set_num_threads(threads)
     chosen = get_device(device)
     label = torch.cuda.get_device_name(chosen) if chosen.type == "cuda" else "cpu"
-    print(f"torch {torch.__version__} | device: {chosen} ({label}) | seed: {seed} | CPU threads: {threads}")
+    print(
+        f"torch {torch.__version__} | device: {chosen} ({label}) | seed: {seed} | CPU threads: {threads}"
+    )
     return chosen

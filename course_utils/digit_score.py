@@ -176,7 +176,9 @@ def score_from_probabilities(probs: torch.Tensor) -> dict:
     return {
         "confident_fraction": float(confident.double().mean()),
         "mean_max_prob": float(top.mean()),
-        "classes_covered": int((counts >= max(1, math.ceil(MIN_CLASS_FRACTION * len(probs)))).sum()),
+        "classes_covered": int(
+            (counts >= max(1, math.ceil(MIN_CLASS_FRACTION * len(probs)))).sum()
+        ),
         "inception_score": float(kl.mean().exp()),
         "n": len(probs),
     }

@@ -67,14 +67,23 @@ class ObservationError(ValueError):
 
 def _describe(value) -> str:
     kind = type(value)
-    return kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
+    return (
+        kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
+    )
 
 
 def _encode_array(array: np.ndarray, kind: str) -> dict:
     if array.dtype.name not in DTYPES:
         return {"__opaque__": f"{kind} array of dtype {array.dtype.name}"}
     data = base64.b64encode(array.tobytes(order="C")).decode("ascii")
-    return {"__array__": {"kind": kind, "dtype": array.dtype.name, "shape": list(array.shape), "data": data}}
+    return {
+        "__array__": {
+            "kind": kind,
+            "dtype": array.dtype.name,
+            "shape": list(array.shape),
+            "data": data,
+        }
+    }
 
 
 def _plain(value, depth: int = 0):
@@ -115,12 +124,18 @@ def _decode_array(spec) -> object:
     kind, dtype, shape, data = spec["kind"], spec["dtype"], spec["shape"], spec["data"]
     if kind not in ("numpy", "torch") or dtype not in DTYPES or not isinstance(data, str):
         raise ObservationError(f"array of kind {kind!r} and dtype {dtype!r} is not allowed")
-    if not isinstance(shape, list) or len(shape) > 8 or not all(type(d) is int and d >= 0 for d in shape):
+    if (
+        not isinstance(shape, list)
+        or len(shape) > 8
+        or not all(type(d) is int and d >= 0 for d in shape)
+    ):
         raise ObservationError("malformed array shape")
     raw = base64.b64decode(data.encode("ascii"), validate=True)
     itemsize = np.dtype(dtype).itemsize
     if len(raw) != math.prod(shape) * itemsize:
-        raise ObservationError(f"array of shape {shape} holds {len(raw)} bytes, expected {math.prod(shape) * itemsize}")
+        raise ObservationError(
+            f"array of shape {shape} holds {len(raw)} bytes, expected {math.prod(shape) * itemsize}"
+        )
     array = np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
     if kind == "numpy":
         return array
@@ -138,7 +153,7 @@ def _from_plain(value, depth: int, budget: list[int]):
     if type(value) is list:
         return [_from_plain(v, depth + 1, budget) for v in value]
     if type(value) is dict and len(value) == 1:
-        (tag, inner), = value.items()
+        ((tag, inner),) = value.items()
         if tag == "__array__":
             return _decode_array(inner)
         if tag == "__opaque__" and type(inner) is str:
@@ -156,7 +171,9 @@ def decode(text: str) -> Record:
         top = json.loads(text)
     except ValueError as error:
         raise ObservationError(f"observations are not valid JSON ({error})") from None
-    if type(top) is not dict or not all(type(k) is str and k.isidentifier() and k[0] != "_" for k in top):
+    if type(top) is not dict or not all(
+        type(k) is str and k.isidentifier() and k[0] != "_" for k in top
+    ):
         raise ObservationError("observations must be named values")
     budget = [MAX_ITEMS]
     return Record(**{name: _from_plain(value, 1, budget) for name, value in top.items()})
@@ -182,7 +199,11 @@ def split_test(source: str) -> TestParts:
         text = ast.get_source_segment(source, node)
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             imports.append(text)
-        elif isinstance(node, ast.FunctionDef) and node.name in TEST_FUNCTIONS and not node.decorator_list:
+        elif (
+            isinstance(node, ast.FunctionDef)
+            and node.name in TEST_FUNCTIONS
+            and not node.decorator_list
+        ):
             defs[node.name] = text
         elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and index == 0:
             continue  # the docstring
@@ -203,7 +224,11 @@ def split_test(source: str) -> TestParts:
 
 def _is_run_test(node) -> bool:
     call = node.value if isinstance(node, ast.Expr) else None
-    return isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "run_test"
+    return (
+        isinstance(call, ast.Call)
+        and isinstance(call.func, ast.Name)
+        and call.func.id == "run_test"
+    )
 
 
 def test_rng(seed: int, grade_id: str = "") -> np.random.Generator:

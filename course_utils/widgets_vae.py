@@ -44,7 +44,12 @@ def _numpy(value, what: str, shape: tuple[int, ...] | None = None) -> np.ndarray
 
 
 def gradient_estimates(
-    sample: Sampler, f: Callable[[torch.Tensor], torch.Tensor], mu: float, sigma: float, n: int, seed: int = 0
+    sample: Sampler,
+    f: Callable[[torch.Tensor], torch.Tensor],
+    mu: float,
+    sigma: float,
+    n: int,
+    seed: int = 0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """n single-sample estimates of d/dmu E_{z ~ N(mu, sigma^2)}[f(z)] by two estimators.
 
@@ -58,7 +63,9 @@ def gradient_estimates(
     z = sample(mus, logvars)
     _numpy(z, "sample(mu, logvar)", (n,))
     if not z.requires_grad:
-        raise ValueError("sample(mu, logvar) returned a z without a gradient to mu: is it reparameterized?")
+        raise ValueError(
+            "sample(mu, logvar) returned a z without a gradient to mu: is it reparameterized?"
+        )
     (grad,) = torch.autograd.grad(f(z).sum(), mus, allow_unused=True)
     if grad is None:
         raise ValueError("no gradient reaches mu through sample(mu, logvar)")
@@ -93,22 +100,32 @@ def reparam_explorer(
         grid = np.linspace(-6, 6, 400)
         left.plot(grid, f(torch.from_numpy(grid)).numpy(), color="0.4", label=f_label)
         left.hist(z, bins=50, density=True, alpha=0.5, label="samples z")
-        left.plot(grid, np.exp(-0.5 * ((grid - m) / s) ** 2) / (s * math.sqrt(2 * math.pi)), label="$q(z)$")
+        left.plot(
+            grid,
+            np.exp(-0.5 * ((grid - m) / s) ** 2) / (s * math.sqrt(2 * math.pi)),
+            label="$q(z)$",
+        )
         left.set_ylim(0, max(1.0, 1.2 / (s * math.sqrt(2 * math.pi))))
         left.set_xlabel("z")
         left.legend(fontsize="small")
         lo, hi = np.percentile(np.concatenate([reparam, score]), [1, 99])
         bins = np.linspace(lo, hi, 60)
         right.hist(score, bins=bins, alpha=0.5, label=f"score function (std {score.std():.2f})")
-        right.hist(reparam, bins=bins, alpha=0.6, label=f"reparameterized (std {reparam.std():.2f})")
-        right.axvline(reparam.mean(), color="k", lw=0.8, ls="--", label=f"mean {reparam.mean():.2f}")
+        right.hist(
+            reparam, bins=bins, alpha=0.6, label=f"reparameterized (std {reparam.std():.2f})"
+        )
+        right.axvline(
+            reparam.mean(), color="k", lw=0.8, ls="--", label=f"mean {reparam.mean():.2f}"
+        )
         right.set_xlabel("single-sample estimate of $\\partial_\\mu \\mathbb{E}[f(z)]$")
         right.set_ylabel("count")
         right.legend(fontsize="small")
         right.set_title(f"μ = {m:.1f}, σ = {s:.2f}", fontsize="medium")
         ratio = score.std() / max(reparam.std(), 1e-12)
-        return (f"μ = {m:.1f}, σ = {s:.2f}: std of the estimates: reparameterized {reparam.std():.3f},"
-                f" score function {score.std():.3f} ({ratio:.1f}x)")
+        return (
+            f"μ = {m:.1f}, σ = {s:.2f}: std of the estimates: reparameterized {reparam.std():.3f},"
+            f" score function {score.std():.3f} ({ratio:.1f}x)"
+        )
 
     return Demo("reparam-explorer", [mu_slider, sigma_slider, n_slider], draw).widget
 
@@ -127,9 +144,7 @@ def _image(logits, what: str) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-array))
 
 
-def latent_explorer(
-    decode: Decoder, codes, labels=None, view: float = 3.0
-) -> widgets.VBox:
+def latent_explorer(decode: Decoder, codes, labels=None, view: float = 3.0) -> widgets.VBox:
     """z1, z2 sliders over a 2D latent space, with the image decoded at that point.
 
     decode: fn(z (1, 2)) -> logits of one image. codes (N, 2): encoder means of some images
@@ -192,7 +207,9 @@ def elbo_terms_explorer(
         k = samples.value
         with torch.no_grad():
             mu, logvar = encode(x)
-            z = mu + (0.5 * logvar).exp() * torch.randn(k, *mu.shape[1:], dtype=mu.dtype, device=mu.device)
+            z = mu + (0.5 * logvar).exp() * torch.randn(
+                k, *mu.shape[1:], dtype=mu.dtype, device=mu.device
+            )
             logits = decode(z)
             x_rep = x.expand(k, *x.shape[1:]).reshape(logits.shape)
             recon = float(_numpy(log_likelihood(logits, x_rep), "log_likelihood", (k,)).mean())
@@ -201,8 +218,20 @@ def elbo_terms_explorer(
         left, right = fig.axes
         side = x.shape[-1]
         mean_image = _numpy(torch.sigmoid(logits.float()).mean(0), "decode(z)").reshape(-1, side)
-        left.imshow(np.concatenate([_numpy(x, "image").reshape(-1, side), np.ones((mean_image.shape[0], 1)),
-                                    mean_image], axis=1), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+        left.imshow(
+            np.concatenate(
+                [
+                    _numpy(x, "image").reshape(-1, side),
+                    np.ones((mean_image.shape[0], 1)),
+                    mean_image,
+                ],
+                axis=1,
+            ),
+            cmap="gray",
+            vmin=0,
+            vmax=1,
+            interpolation="nearest",
+        )
         left.set_axis_off()
         left.set_title("image | mean reconstruction", fontsize="medium")
         names = ["E log p(x|z)", "-KL", "ELBO"] + ([f"IWAE (k={k})"] if bound is not None else [])

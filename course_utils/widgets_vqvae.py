@@ -99,8 +99,11 @@ def straight_through_gradient(
         else _array(g_book, "gradient at the codebook", codebook.shape)
     )
     return {
-        "index": index, "z_q": _array(z_q, "z_q", (1, 2))[0], "value": value,
-        "grad_z_e": grad_z, "grad_codebook": grad_book,
+        "index": index,
+        "z_q": _array(z_q, "z_q", (1, 2))[0],
+        "value": value,
+        "grad_z_e": grad_z,
+        "grad_codebook": grad_book,
     }
 
 
@@ -136,8 +139,12 @@ def codebook_explorer(
     k = len(book)
     sliders = [
         slider(name, value, -view, view, 0.05)
-        for name, value in (("encoder output z₁", z_e[0]), ("encoder output z₂", z_e[1]),
-                            ("target t₁", target[0]), ("target t₂", target[1]))
+        for name, value in (
+            ("encoder output z₁", z_e[0]),
+            ("encoder output z₂", z_e[1]),
+            ("target t₁", target[0]),
+            ("target t₂", target[1]),
+        )
     ]
     xs = np.linspace(-view, view, resolution)
     grid_x, grid_y = np.meshgrid(xs, xs)
@@ -172,8 +179,14 @@ def codebook_explorer(
         )
         step = -info["grad_z_e"]
         if np.linalg.norm(step) > 1e-12:
-            left.arrow(*z, *(0.5 * step), color="tab:red", width=0.02, length_includes_head=True,
-                       label="$-\\partial L / \\partial z_e$")
+            left.arrow(
+                *z,
+                *(0.5 * step),
+                color="tab:red",
+                width=0.02,
+                length_includes_head=True,
+                label="$-\\partial L / \\partial z_e$",
+            )
         left.set_xlim(-view, view)
         left.set_ylim(-view, view)
         left.set_xlabel("$z_1$")
@@ -208,7 +221,9 @@ def _indices_from_counts(counts: np.ndarray) -> torch.Tensor:
 
 
 def codebook_usage_explorer(
-    usage: Mapping[str, np.ndarray], perplexity_fn: PerplexityFn, run: str | None = None,
+    usage: Mapping[str, np.ndarray],
+    perplexity_fn: PerplexityFn,
+    run: str | None = None,
 ) -> widgets.VBox:
     """Code usage during training: pick a run and an epoch.
 
@@ -255,8 +270,12 @@ def codebook_usage_explorer(
         used = int((counts > 0).sum())
         left.set_title(f"{name}, epoch {epoch}: {used} of {k} codes used", fontsize="medium")
         for other in runs:
-            right.plot(np.arange(epochs), perplexities(other)[:epochs], label=other,
-                       lw=2.0 if other == name else 1.0)
+            right.plot(
+                np.arange(epochs),
+                perplexities(other)[:epochs],
+                label=other,
+                lw=2.0 if other == name else 1.0,
+            )
         ppl = perplexities(name)[epoch]
         right.plot(epoch, ppl, "ko", ms=5)
         right.axhline(k, color="0.6", lw=0.8, ls="--", label=f"K = {k}")

@@ -103,6 +103,8 @@ def test_prerequisite_names_the_earlier_function():
 
     with prerequisite("elbo", "test_elbo"):
         check_close("fine", 1.0, 1.0)
-    with pytest.raises(CheckFailed, match=r"uses your elbo, which is still wrong.*test_elbo.*is 2, expected 1"):
+    with pytest.raises(
+        CheckFailed, match=r"uses your elbo, which is still wrong.*test_elbo.*is 2, expected 1"
+    ):
         with prerequisite("elbo", "test_elbo"):
             check_close("elbo(x)", 2.0, 1.0)

@@ -29,7 +29,9 @@ def test_classifier_is_accurate_and_cached_outside_the_repository(cache):
     assert digit_score.classifier_accuracy() >= 0.97
     files = list(cache.glob("digit_classifier_v*.pt"))
     assert [f.name for f in files] == [f"digit_classifier_v{digit_score.CLASSIFIER_VERSION}.pt"]
-    assert not list(ROOT.rglob("digit_classifier_v*.pt")), "the classifier must not be cached in the repo"
+    assert not list(ROOT.rglob("digit_classifier_v*.pt")), (
+        "the classifier must not be cached in the repo"
+    )
 
 
 def test_real_test_digits_score_high(cache):
@@ -43,7 +45,9 @@ def test_real_test_digits_score_high(cache):
 def test_noise_scores_low(cache):
     g = torch.Generator().manual_seed(0)
     uniform = digit_score.digit_sample_score(torch.rand(400, 1, 8, 8, generator=g))
-    gaussian = digit_score.digit_sample_score(torch.randn(400, 1, 8, 8, generator=g).tanh(), value_range=(-1, 1))
+    gaussian = digit_score.digit_sample_score(
+        torch.randn(400, 1, 8, 8, generator=g).tanh(), value_range=(-1, 1)
+    )
     for score in (uniform, gaussian):
         assert score["confident_fraction"] <= 0.1, score
         assert score["inception_score"] <= 2.0, score
@@ -52,7 +56,9 @@ def test_noise_scores_low(cache):
 def test_a_single_repeated_digit_covers_one_class(cache):
     one = load_digits("unit").test_images[:1].repeat(200, 1, 1, 1)
     score = digit_score.digit_sample_score(one)
-    assert score["classes_covered"] == 1 and score["inception_score"] == pytest.approx(1.0, abs=1e-6), score
+    assert score["classes_covered"] == 1 and score["inception_score"] == pytest.approx(
+        1.0, abs=1e-6
+    ), score
 
 
 def test_value_range_and_shapes(cache):

@@ -1,17 +1,16 @@
 """`course grade` gives each broken or hostile submission its deserved score and a clear outcome,
 and the batch goes on. Uses a5 (it runs in seconds)."""
 
-import copy
 import zipfile
 from pathlib import Path
 
 import nbformat
 import pytest
+from grading_helpers import cell_scores, failed_cells, write_submission
 
 from course_utils.grading.course import Course
 from course_utils.grading.grade import Settings, grade, parse_memory
 from course_utils.grading.samples import hostile, load_variants
-from grading_helpers import cell_scores, failed_cells, write_submission
 
 ROOT = Path(__file__).resolve().parents[1]
 COURSE = Course(ROOT)
@@ -231,7 +230,8 @@ def test_broken_files_get_a_clear_outcome(graded):
     assert results["missing"].score == 0 and "no notebook found" in results["missing"].outcome
     assert results["corrupt"].score == 0 and "not a readable notebook" in results["corrupt"].outcome
     assert (
-        results["renamed"].score == FULL and "was named 'a5 (1).ipynb'" in results["renamed"].outcome
+        results["renamed"].score == FULL
+        and "was named 'a5 (1).ipynb'" in results["renamed"].outcome
     )
     assert results["shadowed"].score == FULL
     for student in ("missing", "corrupt"):

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from grading_helpers import write_submission
 
 from course_utils.grading.course import Course
 from course_utils.grading.grade import Settings, grade
 from course_utils.grading.sandbox import UidPool
-from grading_helpers import write_submission
 
 ROOT = Path(__file__).resolve().parents[1]
 COURSE = Course(ROOT)
@@ -102,7 +102,9 @@ def graded(tmp_path_factory):
     (folder / "notebook_is_a_link" / A5 / f"{A5}.ipynb").symlink_to(COURSE.solution_notebook(A5))
     (folder / "folder_is_a_link").symlink_to(folder / "solution")
     out = tmp / "out"
-    results = {r.student: r for r in grade(COURSE, A5, folder, out, Settings(workers=2, timeout=120))}
+    results = {
+        r.student: r for r in grade(COURSE, A5, folder, out, Settings(workers=2, timeout=120))
+    }
     yield results, out
     CANARY.unlink()
 
@@ -131,7 +133,9 @@ def test_links_are_dropped_never_followed(graded):
 def test_sparse_files_do_not_reach_the_host(graded):
     results, out = graded
     assert "over the size or count limit" in results["sparse"].outcome
-    total = sum(p.stat().st_size for p in out.rglob("*") if p.is_file() and "mathjax" not in p.parts)
+    total = sum(
+        p.stat().st_size for p in out.rglob("*") if p.is_file() and "mathjax" not in p.parts
+    )
     assert total < 200 * 2**20
 
 
@@ -156,7 +160,9 @@ def test_outcome_and_csv_are_the_graders_own_facts(graded):
     csv_text = (out / "grades.csv").read_text()
     assert "\x1b" not in csv_text and "\r" not in csv_text.replace("\r\n", "\n")
     assert len(csv_text.splitlines()) == len(results) + 1
-    assert not any(line.split(",")[-1].startswith(("=", "+", "-", "@")) for line in csv_text.splitlines())
+    assert not any(
+        line.split(",")[-1].startswith(("=", "+", "-", "@")) for line in csv_text.splitlines()
+    )
 
 
 def test_concurrent_runs_never_share_kernel_uids():

@@ -40,7 +40,9 @@ def test_notebook_starts_with_device_setup(source, notebook):
     """setup() seeds, picks the device and sets one CPU thread: a shared machine stays usable."""
     code = [c.source for c in build(source).cells if c.cell_type == "code"]
     first = next((i for i, text in enumerate(code) if "setup(" in text), None)
-    assert first is not None and first <= 1, f"{source.name}: call course_utils.device.setup() first"
+    assert first is not None and first <= 1, (
+        f"{source.name}: call course_utils.device.setup() first"
+    )
     assert not any("set_num_threads" in text for text in code), (
         f"{source.name}: the thread count belongs to setup(threads=...)"
     )

@@ -1,8 +1,9 @@
 """pyproject.toml and environment.yml list the same packages; the nbgrader config is the spec's."""
 
 import re
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 CONDA_NAMES = {"pytorch": "torch"}
@@ -42,4 +43,6 @@ def test_every_course_subcommand_explains_itself():
 
     subcommands = next(a for a in parser()._actions if a.dest == "command").choices
     for name, sub in subcommands.items():
-        assert sub.description and len(sub.description) > 60, f"course {name} --help explains nothing"
+        assert sub.description and len(sub.description) > 60, (
+            f"course {name} --help explains nothing"
+        )

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from grading_helpers import write_submission
+from hostile.attacks import ATTACKS
 
 from course_utils import verdict
 from course_utils.checks import CheckFailed, check_close
 from course_utils.grading.course import Course
 from course_utils.grading.grade import Settings, grade
-from grading_helpers import write_submission
-from hostile.attacks import ATTACKS
 
 ROOT = Path(__file__).resolve().parents[1]
 COURSE = Course(ROOT)
@@ -45,12 +45,17 @@ def test_generic_attacks_earn_exactly_the_honest_score(assignment_id, tmp_path):
     folder = tmp_path / "submissions"
     write_submission(folder, "solution", assignment_id, solution)
     for attack in ATTACKS:
-        write_submission(folder, f"blank_{attack.name}", assignment_id, with_attack(blank, attack.code, True))
+        write_submission(
+            folder, f"blank_{attack.name}", assignment_id, with_attack(blank, attack.code, True)
+        )
     for attack in CASES[assignment_id]:
         nb = with_attack(solution, attack.code, early=attack.spares_code)
         write_submission(folder, f"correct_{attack.name}", assignment_id, nb)
 
-    results = {r.student: r for r in grade(COURSE, assignment_id, folder, tmp_path / "out", Settings(workers=2))}
+    results = {
+        r.student: r
+        for r in grade(COURSE, assignment_id, folder, tmp_path / "out", Settings(workers=2))
+    }
 
     full = results["solution"].max_score
     assert results["solution"].score == full > 0, results["solution"].outcome
@@ -66,7 +71,9 @@ def test_observations_are_plain_data_only():
     """decode refuses anything but JSON data: no pickle, no code, sizes and dtypes checked."""
     import torch
 
-    record = verdict.Record(x=torch.arange(6.0).view(2, 3), n=3, names=["a"], table={"k": 1.5}, f=print)
+    record = verdict.Record(
+        x=torch.arange(6.0).view(2, 3), n=3, names=["a"], table={"k": 1.5}, f=print
+    )
     back = verdict.decode(verdict.encode(record))
     assert torch.equal(back.x, record.x) and back.x.dtype == torch.float32
     assert back.n == 3 and back.names == ["a"] and back.table == {"k": 1.5}
@@ -118,7 +125,11 @@ run_test(inputs, probe, judge)'''
     parts = verdict.split_test(source)
     assert "def judge" in parts.trusted and "def inputs" in parts.trusted
     assert "def probe" not in parts.trusted
-    assert "def probe" in parts.probe and "def judge" not in parts.probe and "def inputs" not in parts.probe
+    assert (
+        "def probe" in parts.probe
+        and "def judge" not in parts.probe
+        and "def inputs" not in parts.probe
+    )
     assert "import math" in parts.probe and "import math" in parts.trusted
     with pytest.raises(ValueError, match="only imports"):
         verdict.split_test(source + "\nexpected = 2.0\n")

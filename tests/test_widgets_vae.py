@@ -83,7 +83,9 @@ def test_every_control_redraws_the_figure(kind, description, value):
 
 
 def test_gradient_estimates_are_unbiased_and_the_reparameterized_one_is_less_noisy():
-    f = lambda z: (z - 2.0) ** 2
+    def f(z):
+        return (z - 2.0) ** 2
+
     _, reparam, score = gradient_estimates(rsample, f, mu=0.5, sigma=1.0, n=20000)
     assert reparam.mean() == pytest.approx(-3.0, abs=0.05)
     assert score.mean() == pytest.approx(-3.0, abs=0.3)

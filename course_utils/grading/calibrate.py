@@ -36,7 +36,10 @@ def calibrate(course: Course, assignment_id: str, seeds: int, workers: int, only
     """Grade every sample on `seeds` seeds; returns the markdown report."""
     solution = nbformat.read(course.solution_notebook(assignment_id), as_version=4)
     variants = [v for v in load_variants(course, assignment_id) if not only or v.name in only]
-    samples = {"solution": solution, **{f"variant{i:02d}": apply(solution, v) for i, v in enumerate(variants)}}
+    samples = {
+        "solution": solution,
+        **{f"variant{i:02d}": apply(solution, v) for i, v in enumerate(variants)},
+    }
     with tempfile.TemporaryDirectory(prefix="course-calibrate-") as tmp:
         folder, out = Path(tmp) / "subs", Path(tmp) / "out"
         for label, nb in samples.items():
@@ -44,7 +47,11 @@ def calibrate(course: Course, assignment_id: str, seeds: int, workers: int, only
                 write_submission(folder, f"{label}-seed{seed}", assignment_id, reseeded(nb, seed))
         results = grade(course, assignment_id, folder, out, Settings(workers=workers))
         passed = {
-            r.student: {name for name, (score, top) in cell_scores(out, assignment_id, r.student).items() if score >= top}
+            r.student: {
+                name
+                for name, (score, top) in cell_scores(out, assignment_id, r.student).items()
+                if score >= top
+            }
             for r in results
         }
 

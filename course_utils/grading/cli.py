@@ -115,7 +115,9 @@ def parser() -> argparse.ArgumentParser:
         "--device", choices=["cpu", "cuda"], default="cpu", help="device for student kernels"
     )
     g.add_argument(
-        "--timeout", type=int, default=NOTEBOOK_TIMEOUT,
+        "--timeout",
+        type=int,
+        default=NOTEBOOK_TIMEOUT,
         help=f"seconds allowed for one notebook (default {NOTEBOOK_TIMEOUT})",
     )
     g.add_argument("--memory", default="6G", help="memory limit per submission on cpu (default 6G)")
@@ -160,7 +162,8 @@ def parser() -> argparse.ArgumentParser:
         "--no-grading", action="store_true", help="skip the grading throughput measurement"
     )
     b.add_argument(
-        "--write-docs", action="store_true",
+        "--write-docs",
+        action="store_true",
         help="write the committed report docs/benchmarks.md (or _cuda.md) instead of grading/bench/",
     )
     b.add_argument("--out", default=None, help="report path (overrides the two above)")

@@ -31,7 +31,9 @@ from .kernel_client import PollingKernelManager
 
 GRADING_ERRORS = ("KernelDied", "NotebookTimeout", "CellTimeout")
 SCRIPT_URL = re.compile(r"(?i)\b(javascript|vbscript)\s*:")
-GRADING_KEY = "course_grading"  # notebook metadata: what happened while grading, written by the grader
+GRADING_KEY = (
+    "course_grading"  # notebook metadata: what happened while grading, written by the grader
+)
 CELL_TIMEOUT = {
     "ename": "CellTimeout",
     "evalue": "the cell ran past its time limit and was interrupted",
@@ -72,8 +74,12 @@ def trusted_tests(db_url: str, assignment: str, notebook: str) -> dict[str, str]
 class GuardedExecute(Execute):
     """Execute every cell within one wall-clock budget; judge test cells here; survive kernel deaths."""
 
-    notebook_timeout = Integer(NOTEBOOK_TIMEOUT, help="Seconds for the whole notebook.").tag(config=True)
-    test_seed = Integer(0, help="Seed of the test inputs, drawn once per grading run.").tag(config=True)
+    notebook_timeout = Integer(NOTEBOOK_TIMEOUT, help="Seconds for the whole notebook.").tag(
+        config=True
+    )
+    test_seed = Integer(0, help="Seed of the test inputs, drawn once per grading run.").tag(
+        config=True
+    )
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("kernel_manager_class", PollingKernelManager)  # see kernel_client.py
@@ -97,11 +103,16 @@ class GuardedExecute(Execute):
             self._fail_from(nb, self._current, "NotebookTimeout", self._timeout_message())
         # The kernel is gone: what it left in its folder is data. Links and special files go
         # before nbgrader sets permissions there; the submission's metadata is overwritten.
-        for cell in nb.cells:  # markdown is the student's text: no tag or script link of it reaches a page
+        for (
+            cell
+        ) in nb.cells:  # markdown is the student's text: no tag or script link of it reaches a page
             if cell.cell_type == "markdown":
                 cell.source = SCRIPT_URL.sub(r"\1-blocked:", cell.source.replace("<", "&lt;"))
         folder = Path(resources["metadata"]["path"])
-        nb.metadata[GRADING_KEY] = {"event": self._event, "dropped": scrub(folder, keep=set(folder.glob("*.ipynb")))}
+        nb.metadata[GRADING_KEY] = {
+            "event": self._event,
+            "dropped": scrub(folder, keep=set(folder.glob("*.ipynb"))),
+        }
         return nb, resources
 
     def _cell_timeout(self, cell) -> int:
@@ -147,15 +158,22 @@ class GuardedExecute(Execute):
             errors = [o for o in probe.outputs if o.get("output_type") == "error"]
             if errors:
                 ours = (CELL_TIMEOUT["evalue"], self._timeout_message())
-                grading = [o for o in errors if o.get("ename") in GRADING_ERRORS and o.get("evalue") in ours]
+                grading = [
+                    o
+                    for o in errors
+                    if o.get("ename") in GRADING_ERRORS and o.get("evalue") in ours
+                ]
                 raise ProbeFailed(grading[:1] or [_student_error(errors[0])])
             seen = [
                 o.data[verdict.OBSERVATION_MIME]
                 for o in probe.outputs
-                if o.get("output_type") == "display_data" and verdict.OBSERVATION_MIME in o.get("data", {})
+                if o.get("output_type") == "display_data"
+                and verdict.OBSERVATION_MIME in o.get("data", {})
             ]
             if not seen or not isinstance(seen[-1], str):
-                raise ProbeFailed([error_output("NoObservation", "the test's probe sent no observations back")])
+                raise ProbeFailed(
+                    [error_output("NoObservation", "the test's probe sent no observations back")]
+                )
             return seen[-1]
 
         try:

@@ -66,7 +66,9 @@ def scrub(top: Path, keep: set[Path] = frozenset(), caps: Caps = Caps()) -> list
         if files > caps.files or size > caps.bytes:
             over.append(name)
             path.unlink(missing_ok=True)
-    return _summary(links, "links or special files") + _summary(over, "files over the size or count limit")
+    return _summary(links, "links or special files") + _summary(
+        over, "files over the size or count limit"
+    )
 
 
 def copy_tree(src: Path, dst: Path, caps: Caps = Caps()) -> list[str]:
@@ -89,7 +91,9 @@ def copy_tree(src: Path, dst: Path, caps: Caps = Caps()) -> list[str]:
         else:
             files, size = files + 1, size + info.st_size
             _copy_file(path, dst / rel)
-    return _summary(left, "links or special files") + _summary(over, "files over the size or count limit")
+    return _summary(left, "links or special files") + _summary(
+        over, "files over the size or count limit"
+    )
 
 
 def _copy_file(src: Path, dst: Path) -> None:

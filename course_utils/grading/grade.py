@@ -12,12 +12,12 @@ import csv
 import html
 import os
 import re
-import resource
 import secrets
 import shutil
 import subprocess
 import tempfile
 import warnings
+import zipfile
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -26,10 +26,11 @@ import nbformat
 from nbgrader.api import Gradebook
 from sqlalchemy.exc import SAWarning
 
+from . import autograde_student
 from .course import NOTEBOOK_TIMEOUT, Course
 from .execute import GRADING_KEY
 from .files import copy_tree
-from .nbgrader_cli import NbgraderError, run_nbgrader, sqlite_url
+from .nbgrader_cli import sqlite_url
 from .release import generate
 from .sandbox import KERNEL_NAME, Limits, UidPool, check_available, write_kernelspec
 from .submissions import Submission, collect
@@ -127,6 +128,7 @@ def grade(
         settings = replace(settings, seed=secrets.randbelow(2**31))
     course.check_id(assignment_id)
     out_dir = Path(out_dir).resolve()
+    _check_arguments(Path(submissions), out_dir, settings, db_url)
     work = out_dir / ".work" / assignment_id
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
@@ -141,16 +143,17 @@ def grade(
     subs = collect(Path(submissions), assignment_id, work / "staging", release)
     if not subs:
         raise SystemExit(f"no submissions found in {submissions}")
-    if settings.sandbox:
-        check_available()
-    else:
+    if not settings.sandbox:
         for sub in subs:
             sub.notes.append(UNSANDBOXED)
     results = []
     uids = UidPool(max(1, settings.workers))
-    with uids, ThreadPoolExecutor(max_workers=max(1, settings.workers)) as pool:
+    forkers = autograde_student.ForkerPool()
+    with uids, forkers, ThreadPoolExecutor(max_workers=max(1, settings.workers)) as pool:
         futures = {
-            pool.submit(_autograde_one, course, sub, assignment_id, work, master_db, settings, uids): sub
+            pool.submit(
+                _autograde_one, course, sub, assignment_id, work, master_db, settings, uids, forkers
+            ): sub
             for sub in subs
             if sub.notebook is not None
         }
@@ -161,7 +164,9 @@ def grade(
             sub = futures[future]
             try:
                 results.append(_record(sub, future.result(), assignment_id, db_url, out_dir))
-            except Exception as error:  # one student's failure is that student's row, never the batch's
+            except (
+                Exception
+            ) as error:  # one student's failure is that student's row, never the batch's
                 sub.problem = quote(f"grading failed: {type(error).__name__}: {error}")
                 results.append(_record_ungradable(sub, assignment_id, db_url, out_dir))
     _copy_mathjax(out_dir / "mathjax")
@@ -172,21 +177,44 @@ def grade(
     return results
 
 
+def _check_arguments(
+    submissions: Path, out_dir: Path, settings: Settings, db_url: str | None
+) -> None:
+    """Refuse, in one line and before any slow work or any file written, what cannot be graded."""
+    if not submissions.exists():
+        raise SystemExit(f"submissions not found: {submissions}")
+    if submissions.is_dir() and not any(
+        p for p in submissions.iterdir() if not p.name.startswith(".")
+    ):
+        raise SystemExit(f"no submissions found in {submissions}: the folder is empty")
+    if submissions.is_file() and not zipfile.is_zipfile(submissions):
+        raise SystemExit(f"{submissions}: expected a folder of submissions or a .zip file")
+    existing = next(p for p in (out_dir, *out_dir.parents) if p.exists())
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        raise SystemExit(
+            f"--out {out_dir}: cannot write there ({existing} is not a writable folder)"
+        )
+    if settings.sandbox:
+        check_available()
+    if db_url and not db_url.startswith("sqlite"):
+        import sqlalchemy
+
+        try:
+            sqlalchemy.create_engine(db_url).connect().close()
+        except ModuleNotFoundError as error:
+            raise SystemExit(f"--db: the database driver is not installed ({error.name})") from None
+        except Exception as error:
+            first = (
+                str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            )
+            raise SystemExit(f"--db: cannot connect: {first}") from None
+
+
 def _copy_mathjax(target: Path) -> None:
     if not target.exists():
         import jupyter_server_mathjax
 
         shutil.copytree(Path(jupyter_server_mathjax.__file__).parent / "static", target)
-
-
-def _limit_memory(limit: int | None):
-    if limit is None:
-        return None
-
-    def apply():
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-
-    return apply
 
 
 def _autograde_one(
@@ -197,6 +225,7 @@ def _autograde_one(
     master_db: Path,
     settings: Settings,
     uids: UidPool,
+    forkers: autograde_student.ForkerPool,
 ) -> str | None:
     """Autograde one student in work/students/<student>; returns None or why grading failed."""
     private = _private(work, sub, assignment_id)
@@ -209,8 +238,12 @@ def _autograde_one(
     kernel = KERNEL_NAME if settings.sandbox else "python3"
     (root / "nbgrader_config.py").write_text(
         AUTOGRADE_CONFIG.format(
-            course_config=course.root / "nbgrader_config.py", root=root.resolve(), timeout=settings.timeout,
-            seed=settings.seed, kernel=kernel, runtime=runtime,
+            course_config=course.root / "nbgrader_config.py",
+            root=root.resolve(),
+            timeout=settings.timeout,
+            seed=settings.seed,
+            kernel=kernel,
+            runtime=runtime,
         )
     )
     threads = max(1, (os.cpu_count() or 1) // max(1, settings.workers))
@@ -225,25 +258,27 @@ def _autograde_one(
     memory = (
         settings.memory if settings.device == "cpu" else None
     )  # CUDA needs a huge address space
-    limits = Limits(memory=memory or 0, processes=NPROC_LIMIT, cpu_seconds=settings.timeout * threads)
-    limit = None if settings.sandbox else _limit_memory(memory)
+    limits = Limits(
+        memory=memory or 0, processes=NPROC_LIMIT, cpu_seconds=settings.timeout * threads
+    )
     uid = uids.take()
     try:
         if settings.sandbox:
             workdir = private.step("autograded")
             hidden = [workdir / f"{assignment_id}.ipynb"]
-            write_kernelspec(root / "jupyter", workdir, hidden, runtime, settings.device, uid, limits, threads)
-        run_nbgrader(
+            write_kernelspec(
+                root / "jupyter", workdir, hidden, runtime, settings.device, uid, limits, threads
+            )
+        forkers.run(
             [str(root), assignment_id, sub.student],
             root=root,
             env=env,
             timeout=settings.timeout + STARTUP_SECONDS,
-            preexec_fn=limit,
-            module="course_utils.grading.autograde_student",
+            memory=None if settings.sandbox else memory,
         )
     except subprocess.TimeoutExpired:
         return f"grading did not finish within {settings.timeout + STARTUP_SECONDS} s"
-    except NbgraderError as error:
+    except RuntimeError as error:
         return str(error).splitlines()[0] + " " + str(error).splitlines()[-1][:200]
     except Exception as error:  # staging or nbgrader start-up: this student's row, not the batch
         return f"{type(error).__name__}: {error}"
@@ -292,7 +327,11 @@ def cell_scores(out_dir: Path, assignment_id: str, student: str) -> dict[str, tu
     """{grade_id: (score, max_score)} of one student's graded cells in <out_dir>/gradebook.db."""
     with Gradebook(sqlite_url(out_dir / "gradebook.db")) as gb:
         sub = gb.find_submission(assignment_id, student)
-        return {g.name: (float(g.score or 0), float(g.max_score)) for nb in sub.notebooks for g in nb.grades}
+        return {
+            g.name: (float(g.score or 0), float(g.max_score))
+            for nb in sub.notebooks
+            for g in nb.grades
+        }
 
 
 def _record(
@@ -313,7 +352,9 @@ def _record(
         outcome, failures = f"not graded: {failure}", []
     else:
         nb = nbformat.read(autograded / f"{assignment_id}.ipynb", as_version=4)
-        grading = nb.metadata.get(GRADING_KEY, {})  # written by GuardedExecute, never by the student
+        grading = nb.metadata.get(
+            GRADING_KEY, {}
+        )  # written by GuardedExecute, never by the student
         outcome = grading.get("event") or f"{total - failed}/{total} test cells passed"
         sub.notes += grading.get("dropped", [])
         failures = failed_tests(nb)
@@ -404,7 +445,13 @@ def write_csv(results: list[Result], assignment_id: str, path: Path) -> None:
         writer.writerow(CSV_HEADER)
         for r in results:
             writer.writerow(
-                [csv_cell(r.student), assignment_id, f"{r.score:g}", f"{r.max_score:g}", csv_cell(r.outcome)]
+                [
+                    csv_cell(r.student),
+                    assignment_id,
+                    f"{r.score:g}",
+                    f"{r.max_score:g}",
+                    csv_cell(r.outcome),
+                ]
             )
 
 

@@ -82,7 +82,9 @@ class _Mounts:
                 self.add("--ro-bind", path, path)
 
 
-def bwrap_argv(workdir: Path, hidden: list[Path], runtime: Path, device: str, threads: int) -> list[str]:
+def bwrap_argv(
+    workdir: Path, hidden: list[Path], runtime: Path, device: str, threads: int
+) -> list[str]:
     """bubblewrap arguments: what the kernel may see, with workdir and runtime writable."""
     package = Path(course_utils.__file__).resolve().parent
     python = [str(Path(p).resolve()) for p in (sys.base_prefix, sys.prefix)]
@@ -168,7 +170,9 @@ class UidPool:
                 continue
             self._held.put((uid, lock))
         if self._held.qsize() < count:
-            raise SystemExit(f"no free kernel uid in {base}..{base + span - 1}: too many course grade runs")
+            raise SystemExit(
+                f"no free kernel uid in {base}..{base + span - 1}: too many course grade runs"
+            )
         self._locks = list(self._held.queue)
         self._lock_of: dict[int, object] = {}
 

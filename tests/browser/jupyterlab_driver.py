@@ -163,7 +163,10 @@ class JupyterLab:
             log = self.log_path.open("ab")
             self.proc = subprocess.Popen(
                 [
-                    self.python, "-m", "jupyter", "lab",
+                    self.python,
+                    "-m",
+                    "jupyter",
+                    "lab",
                     "--no-browser",
                     "--ServerApp.ip=127.0.0.1",
                     f"--ServerApp.port={self.port}",
@@ -206,7 +209,9 @@ class JupyterLab:
             except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
                 pass
             time.sleep(0.5)
-        raise RuntimeError(f"JupyterLab not ready after {SERVER_START_TIMEOUT:.0f} s:\n{self.log()}")
+        raise RuntimeError(
+            f"JupyterLab not ready after {SERVER_START_TIMEOUT:.0f} s:\n{self.log()}"
+        )
 
     def log(self) -> str:
         try:
@@ -620,7 +625,9 @@ def check_notebook(
             raise WidgetCheckFailed(f"{where} has no control (slider, dropdown, button, ...)")
         widget = page.locator(f'[data-cw="{w["index"]}"]')
         widget.scroll_into_view_if_needed()
-        before = _wait_for_figure(page, w["index"], None, where + " (initial figure)", redraw_timeout)
+        before = _wait_for_figure(
+            page, w["index"], None, where + " (initial figure)", redraw_timeout
+        )
         for c in w["controls"]:
             control = page.locator(f'[data-cw="{w["index"]}-{c["index"]}"]')
             what = f"{where}, {c['kind']} '{c['label']}'"
@@ -651,8 +658,13 @@ def check_notebook(
                 )
             reports.append(
                 ControlReport(
-                    label, c["label"], c["kind"], value_before, value_after,
-                    after != before, time.monotonic() - start,
+                    label,
+                    c["label"],
+                    c["kind"],
+                    value_before,
+                    value_after,
+                    after != before,
+                    time.monotonic() - start,
                     f"{_describe(before)} -> {_describe(after)}",
                 )
             )
@@ -661,7 +673,7 @@ def check_notebook(
     saved = None
     if screenshot is not None:
         main = page.locator(f".{WIDGET}.{MAIN}")
-        target = main.first if main.count() else page.locator(f'[data-cw="0"]')
+        target = main.first if main.count() else page.locator('[data-cw="0"]')
         target.scroll_into_view_if_needed()
         target.evaluate(_JS_DECODED)
         page.wait_for_timeout(300)

@@ -22,7 +22,6 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
 from jupyterlab_driver import (  # tests/browser is on sys.path (rootdir-relative imports)
     CHROMIUM,
     FIGURE,
@@ -34,7 +33,11 @@ from jupyterlab_driver import (  # tests/browser is on sys.path (rootdir-relativ
     open_page,
 )
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]  # slow: it executes the lectures
+pytestmark = [  # slow: it executes the lectures; one xdist worker runs them all, one at a time
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.xdist_group("browser"),
+]
 
 ROOT = Path(__file__).resolve().parents[2]
 LECTURES = sorted((ROOT / "lectures").glob("*.ipynb"))
@@ -78,7 +81,9 @@ def lab_root(tmp_path_factory) -> Path:
     for name, cells in SELFTEST_NOTEBOOKS.items():
         nb = nbformat.v4.new_notebook()
         nb.metadata["kernelspec"] = {
-            "name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"
+            "name": "python3",
+            "display_name": "Python 3 (ipykernel)",
+            "language": "python",
         }
         nb.cells = [nbformat.v4.new_code_cell(source) for source in cells]
         nbformat.write(nb, selftest / f"{name}.ipynb")
