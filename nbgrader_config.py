@@ -5,7 +5,13 @@ c = get_config()  # noqa: F821
 c.CourseDirectory.course_id = "deep-generative-models"
 c.CourseDirectory.source_directory = "solutions"
 c.CourseDirectory.release_directory = "assignments"
-c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "*_metrics.json"]
+c.CourseDirectory.ignore = [
+    ".ipynb_checkpoints",
+    "*.pyc",
+    "__pycache__",
+    "feedback",
+    "*_metrics.json",
+]
 
 # Training cells run longer than nbgrader's 30 s default.
 c.Execute.timeout = 600  # course_utils.grading.execute.NOTEBOOK_TIMEOUT

@@ -1,16 +1,23 @@
 """nbgrader autograding of every assignment: the solution scores full marks, the blank release 0,
-and every wrong variant in tests/variants/<id>.py loses exactly the points of the cells it must fail."""
+every wrong variant in tests/variants/<id>.py loses exactly the points of the cells it must fail,
+and the correct alternatives in tests/alternatives/<id>.py, all applied at once, score full marks."""
 
 import re
 from pathlib import Path
 
 import nbformat
 import pytest
+from grading_helpers import cell_scores, failed_cells, write_submission
 
 from course_utils.grading.course import Course
 from course_utils.grading.grade import Settings, grade
-from course_utils.grading.samples import apply, grade_ids, load_variants
-from grading_helpers import cell_scores, failed_cells, write_submission
+from course_utils.grading.samples import (
+    apply,
+    apply_all,
+    grade_ids,
+    load_alternatives,
+    load_variants,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 COURSE = Course(ROOT)
@@ -26,9 +33,12 @@ def test_solution_blank_and_wrong_variants(assignment_id, tmp_path):
     solution = nbformat.read(COURSE.solution_notebook(assignment_id), as_version=4)
     blank = nbformat.read(COURSE.release_notebook(assignment_id), as_version=4)
     variants = load_variants(COURSE, assignment_id)
+    alternatives = load_alternatives(COURSE, assignment_id)
     assert variants, f"tests/variants/{assignment_id}.py must list wrong variants"
+    assert alternatives, f"tests/alternatives/{assignment_id}.py must list correct alternatives"
     folder = tmp_path / "submissions"
     write_submission(folder, "solution", assignment_id, solution)
+    write_submission(folder, "alternatives", assignment_id, apply_all(solution, alternatives))
     write_submission(folder, "blank", assignment_id, blank)
     for variant in variants:
         write_submission(folder, slug(variant.name), assignment_id, apply(solution, variant))
@@ -44,6 +54,10 @@ def test_solution_blank_and_wrong_variants(assignment_id, tmp_path):
         "solution"
     ].outcome
     assert results["blank"].score == 0
+    rejected = failed_cells(out, assignment_id, "alternatives")
+    assert not rejected, (
+        f"correct alternatives ({', '.join(a.name for a in alternatives)}) lost points in {sorted(rejected)}"
+    )
     assert failed_cells(out, assignment_id, "blank") == all_cells
     for variant in variants:
         student = slug(variant.name)

@@ -93,8 +93,9 @@ def autoregressive_log_prob(cond_logits: torch.Tensor, x: torch.Tensor) -> torch
 
 
 # %% [markdown]
-# You should see three log-probabilities: about $-2.1$ for the first image, $0$ for an
-# image the logits predict with certainty, and $-100$ when a logit of $+100$ meets a $0$.
+# You should see three log-probabilities: $-4.133$ for the first image, $0$ for an image
+# the logits predict with certainty, and $-101.39$ for the last: its first pixel, a $0$
+# whose logit is $+100$, costs 100 nats, and the two coin flips $2 \ln 2 \approx 1.39$.
 
 # %%
 example_logits = torch.tensor([[0.0, 2.0, -1.0], [100.0, -100.0, 100.0], [100.0, 0.0, 0.0]])
@@ -113,6 +114,9 @@ from course_utils.verdict import run_test
 def inputs(given, rng):
     given.logits = torch.tensor([[0.0, 2.0, -1.0], [1.5, -0.5, 3.0]], dtype=torch.float32)
     given.bits = torch.tensor([[1.0, 0.0, 1.0], [0.0, 0.0, 1.0]], dtype=torch.float32)
+    # logits of size 100 that the pixel contradicts (a 0 under +100, a 1 under -100) and confirms
+    given.sharp = torch.tensor([[100.0, -100.0, 100.0], [-100.0, 100.0, 0.0]], dtype=torch.float32)
+    given.x_sharp = torch.tensor([[0.0, 0.0, 1.0], [1.0, 1.0, 1.0]], dtype=torch.float32)
     ### BEGIN HIDDEN TESTS
     signs = rng.choice([-1.0, 1.0], size=(2, 4))
     flip = rng.random((2, 4)) < 0.5
@@ -126,6 +130,7 @@ def inputs(given, rng):
 
 def probe(given, seen):
     seen.log_p = autoregressive_log_prob(given.logits, given.bits)
+    seen.sharp = autoregressive_log_prob(given.sharp, given.x_sharp)
     ### BEGIN HIDDEN TESTS
     seen.big = autoregressive_log_prob(given.big, given.x_big)
     seen.log_p64 = autoregressive_log_prob(given.logits64, given.bits64)
@@ -145,6 +150,12 @@ def judge(given, seen):
         "autoregressive_log_prob(logits, x) for two images of D = 3 pixels",
         seen.log_p, reference(given.logits, given.bits), atol=1e-5,
         hint="sum over pixels of x*log(sigmoid(l)) + (1 - x)*log(sigmoid(-l)); the result is <= 0 and has shape (B,).",
+    )
+    check_close(
+        "autoregressive_log_prob with logits of size 100 (x = [[0, 0, 1], [1, 1, 1]])",
+        seen.sharp, reference(given.sharp, given.x_sharp), atol=1e-3,
+        hint="log(sigmoid(-100)) is -100, but torch.log(torch.sigmoid(-100.)) is -inf (sigmoid underflows) and"
+             " 1 - sigmoid(100) is 0: compute log(sigmoid) directly with F.logsigmoid (or -F.softplus(-l)).",
     )
     ### BEGIN HIDDEN TESTS
     check_close(
@@ -381,7 +392,7 @@ print(tuple(fresh_logits.shape), f"logits in [{fresh_logits.min():.3f}, {fresh_l
 # %% nbgrader={"grade": true, "grade_id": "test_pixelcnn_causal", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
 """PixelCNN: logits of the input's shape, and exact causality checked through gradients for every pixel."""
 import torch
-from course_utils.checks import as_list, as_tensor, check_true
+from course_utils.checks import as_list, as_tensor, check_true, prerequisite
 from course_utils.verdict import run_test
 
 
@@ -398,6 +409,17 @@ def inputs(given, rng):
 
 
 def probe(given, seen):
+    def mask_gradients():  # MaskedConv2d, for the prerequisite check: which inputs reach the centre output
+        grads = []
+        for mask_type in "AB":
+            torch.manual_seed(0)
+            conv = MaskedConv2d(mask_type, 2, 2, 3).to(device)
+            x = torch.ones(1, 2, 3, 3, device=device, requires_grad=True)
+            (grad,) = torch.autograd.grad(conv(x).sum(), x)
+            grads.append(grad)
+        return grads
+
+    seen.mask_grads = mask_gradients()
     seen.cases = []
     for case in given.cases:
         height, width = case["height"], case["width"]
@@ -422,6 +444,17 @@ def probe(given, seen):
 
 
 def judge(given, seen):
+    with prerequisite("MaskedConv2d", "test_masked_conv"):
+        for mask_type, grad in zip("AB", as_list(seen.mask_grads, "MaskedConv2d gradients", 2)):
+            name = f"MaskedConv2d({mask_type!r}, 2, 2, 3)"
+            sees = as_tensor(grad, f"gradient of {name}(x) with respect to x", shape=(1, 2, 3, 3)).abs().sum(dim=(0, 1))
+            sees = sees.flatten() > 1e-6 * float(sees.max())
+            first_hidden = 4 if mask_type == "A" else 5  # raster positions of a 3x3 kernel; the centre is 4
+            check_true(not bool(sees[first_hidden:].any()), (
+                f"{name}: the output depends on the input at a kernel position"
+                f" {'at or ' if mask_type == 'A' else ''}after the centre in raster order."
+            ), hint="the mask must zero every row below the centre, and the pixels right of the centre"
+                    " (type A: the centre too).")
     for case, got in zip(given.cases, as_list(seen.cases, "PixelCNN results", len(given.cases))):
         height, width = case["height"], case["width"]
         name = f"PixelCNN()(x) for x of shape (3, 1, {height}, {width})"
@@ -474,7 +507,7 @@ import itertools
 
 import torch
 import torch.nn.functional as F
-from course_utils.checks import as_list, as_tensor, check_close
+from course_utils.checks import as_list, as_tensor, check_close, check_true, prerequisite
 from course_utils.verdict import run_test
 
 
@@ -491,12 +524,23 @@ def inputs(given, rng):
 
 
 def probe(given, seen):
+    def mask_gradients():  # MaskedConv2d, for the prerequisite check: which inputs reach the centre output
+        grads = []
+        for mask_type in "AB":
+            torch.manual_seed(0)
+            conv = MaskedConv2d(mask_type, 2, 2, 3).to(device)
+            x = torch.ones(1, 2, 3, 3, device=device, requires_grad=True)
+            (grad,) = torch.autograd.grad(conv(x).sum(), x)
+            grads.append(grad)
+        return grads
+
     def logits_of(case):
         torch.manual_seed(case["seed"])
         net = PixelCNN().to(device)
         with torch.no_grad():
             return net(case["images"].to(device))
 
+    seen.mask_grads = mask_gradients()
     seen.logits = [logits_of(case) for case in given.cases]
     ### BEGIN HIDDEN TESTS
     seen.hidden_logits = [logits_of(case) for case in given.hidden_cases]
@@ -512,6 +556,17 @@ def judge(given, seen):
         log_p = (bits * F.logsigmoid(logits) + (1 - bits) * F.logsigmoid(-logits)).sum(dim=1)
         return torch.logsumexp(log_p, dim=0).exp()
 
+    with prerequisite("MaskedConv2d", "test_masked_conv"):
+        for mask_type, grad in zip("AB", as_list(seen.mask_grads, "MaskedConv2d gradients", 2)):
+            name = f"MaskedConv2d({mask_type!r}, 2, 2, 3)"
+            sees = as_tensor(grad, f"gradient of {name}(x) with respect to x", shape=(1, 2, 3, 3)).abs().sum(dim=(0, 1))
+            sees = sees.flatten() > 1e-6 * float(sees.max())
+            first_hidden = 4 if mask_type == "A" else 5  # raster positions of a 3x3 kernel; the centre is 4
+            check_true(not bool(sees[first_hidden:].any()), (
+                f"{name}: the output depends on the input at a kernel position"
+                f" {'at or ' if mask_type == 'A' else ''}after the centre in raster order."
+            ), hint="the mask must zero every row below the centre, and the pixels right of the centre"
+                    " (type A: the centre too).")
     for case, logits in zip(given.cases, as_list(seen.logits, "PixelCNN logits", len(given.cases))):
         check_close(f"sum of p(x) over all binary {case['height']}x{case['width']} images for a fresh PixelCNN()",
                     total_probability(case, logits), 1.0, atol=1e-4, rtol=0.0,
@@ -561,8 +616,9 @@ def bits_per_dim(nll_nats, num_dims: int):
 
 
 # %% [markdown]
-# You should see an NLL close to $64 \ln 2 \approx 44.4$ nats for a fresh model on 8x8
-# images (every probability is near 1/2), that is about 1 bit per dimension.
+# You should see an NLL of about 48 nats for a fresh model on blank 8x8 images, a little
+# above $64 \ln 2 \approx 44.4$: the fresh logits are about $0.13$, so every probability is
+# near, but not exactly, 1/2. That is about 1.09 bits per dimension.
 
 # %%
 blank = torch.zeros(3, 1, 8, 8, device=device)
@@ -576,11 +632,13 @@ import math
 
 import torch
 import torch.nn.functional as F
-from course_utils.checks import as_tensor, check_close
+from course_utils.checks import as_tensor, check_close, prerequisite
 from course_utils.verdict import run_test
 
 
 def inputs(given, rng):
+    given.pre_logits = torch.tensor([[0.0, 2.0, -1.0], [1.5, -0.5, 3.0]], dtype=torch.float32)
+    given.pre_bits = torch.tensor([[1.0, 0.0, 1.0], [0.0, 0.0, 1.0]], dtype=torch.float32)
     given.images = torch.tensor(rng.random((4, 1, 8, 8)) < 0.4, dtype=torch.float32)
     given.nats = torch.tensor([64 * math.log(2), 32 * math.log(2)], dtype=torch.float32)
     ### BEGIN HIDDEN TESTS
@@ -591,6 +649,7 @@ def inputs(given, rng):
 
 
 def probe(given, seen):
+    seen.pre_log_p = autoregressive_log_prob(given.pre_logits, given.pre_bits)
     torch.manual_seed(0)
     net = PixelCNN().to(device)
     with torch.no_grad():
@@ -611,6 +670,14 @@ def judge(given, seen):
         bits = as_tensor(images, "x").flatten(1)
         return -(bits * F.logsigmoid(logits) + (1 - bits) * F.logsigmoid(-logits)).sum(dim=1)
 
+    def log_sigmoid(t: float) -> float:
+        return -math.log1p(math.exp(-t)) if t > 0 else t - math.log1p(math.exp(t))
+
+    with prerequisite("autoregressive_log_prob", "test_autoregressive_log_prob"):
+        check_close("autoregressive_log_prob([[0, 2, -1], [1.5, -0.5, 3]], [[1, 0, 1], [0, 0, 1]])", seen.pre_log_p,
+                    [log_sigmoid(0.0) + log_sigmoid(-2.0) + log_sigmoid(-1.0),
+                     log_sigmoid(-1.5) + log_sigmoid(0.5) + log_sigmoid(3.0)], atol=1e-5,
+                    hint="the sum over pixels of x*log(sigmoid(l)) + (1 - x)*log(sigmoid(-l)), one value per image.")
     check_close("nll(PixelCNN(), x) for 4 random 8x8 images", seen.nll, reference_nll(seen.logits, given.images),
                 atol=1e-3,
                 hint="nll is minus the log-probability, summed over the pixels of each image: shape (B,), positive.")
@@ -681,8 +748,8 @@ for name, value in baselines.items():
 
 # %% [markdown]
 # Now train your PixelCNN: at most 40 epochs of Adam (learning rate $3 \cdot 10^{-3}$,
-# batches of 64), early stopping with a patience of 4 epochs. This takes about 30 s on a
-# laptop CPU. The loss refuses an NLL below 2 nats per image: a negative NLL means a sign
+# batches of 64), early stopping with a patience of 4 epochs. This takes one to two minutes
+# on a CPU. The loss refuses an NLL below 2 nats per image: a negative NLL means a sign
 # error, and a model that can see the pixel it predicts drives its NLL to about 0 within an
 # epoch.
 
@@ -730,16 +797,22 @@ plt.show()
 # %% nbgrader={"grade": true, "grade_id": "test_training_nll", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
 """Trained PixelCNN: the test-set NLL beats the Bernoulli mixture (< 19.6 nats) and is not implausibly good (> 14 nats)."""
 import itertools
+import math
 
 import torch
 import torch.nn.functional as F
-from course_utils.checks import as_tensor, check_close, check_less_equal, check_true
+from course_utils.checks import as_list, as_tensor, check_close, check_less_equal, check_true, prerequisite
 from course_utils.data import load_digits
 from course_utils.verdict import run_test
 
 
 def inputs(given, rng):
     given.test_images = load_digits("binary").test_images
+    # tiny inputs for the functions that training relies on (prerequisite checks)
+    given.pre_logits = torch.tensor([[0.0, 2.0, -1.0], [1.5, -0.5, 3.0]], dtype=torch.float32)
+    given.pre_bits = torch.tensor([[1.0, 0.0, 1.0], [0.0, 0.0, 1.0]], dtype=torch.float32)
+    given.pre_images = (torch.arange(128).view(2, 1, 8, 8) % 3 == 0).to(torch.float32)
+    given.corners = torch.tensor(list(itertools.product([0.0, 1.0], repeat=4)), dtype=torch.float32).view(16, 1, 2, 2)
     ### BEGIN HIDDEN TESTS
     height, width = [(2, 2), (2, 3), (3, 2), (2, 4), (4, 2), (3, 3)][int(rng.integers(6))]
     images = torch.tensor(list(itertools.product([0.0, 1.0], repeat=height * width)), dtype=torch.float32)
@@ -748,7 +821,24 @@ def inputs(given, rng):
 
 
 def probe(given, seen):
+    def mask_gradients():  # MaskedConv2d, for the prerequisite check: which inputs reach the centre output
+        grads = []
+        for mask_type in "AB":
+            torch.manual_seed(0)
+            conv = MaskedConv2d(mask_type, 2, 2, 3).to(device)
+            x = torch.ones(1, 2, 3, 3, device=device, requires_grad=True)
+            (grad,) = torch.autograd.grad(conv(x).sum(), x)
+            grads.append(grad)
+        return grads
+
+    seen.pre_log_p = autoregressive_log_prob(given.pre_logits, given.pre_bits)
+    seen.mask_grads = mask_gradients()
+    torch.manual_seed(0)
+    net = PixelCNN().to(device)
     with torch.no_grad():
+        seen.pre_nll = nll(net, given.pre_images.to(device))
+        seen.pre_logits_8x8 = net(given.pre_images.to(device))
+        seen.pre_corners = net(given.corners.to(device))
         seen.logits = model(given.test_images.to(device))
     ### BEGIN HIDDEN TESTS
     with torch.no_grad():
@@ -757,6 +847,40 @@ def probe(given, seen):
 
 
 def judge(given, seen):
+    def log_sigmoid(t: float) -> float:
+        return -math.log1p(math.exp(-t)) if t > 0 else t - math.log1p(math.exp(t))
+
+    with prerequisite("autoregressive_log_prob", "test_autoregressive_log_prob"):
+        check_close("autoregressive_log_prob([[0, 2, -1], [1.5, -0.5, 3]], [[1, 0, 1], [0, 0, 1]])", seen.pre_log_p,
+                    [log_sigmoid(0.0) + log_sigmoid(-2.0) + log_sigmoid(-1.0),
+                     log_sigmoid(-1.5) + log_sigmoid(0.5) + log_sigmoid(3.0)], atol=1e-5,
+                    hint="the sum over pixels of x*log(sigmoid(l)) + (1 - x)*log(sigmoid(-l)), one value per image.")
+
+    def reference_log_p(logits, images):
+        logits = as_tensor(logits, "PixelCNN()(x)", shape=tuple(images.shape)).flatten(1)
+        bits = images.flatten(1).double()
+        return (bits * F.logsigmoid(logits) + (1 - bits) * F.logsigmoid(-logits)).sum(dim=1)
+
+    with prerequisite("nll", "test_nll_bits_per_dim"):
+        check_close("nll(PixelCNN(), x) for 2 8x8 images", seen.pre_nll,
+                    -reference_log_p(seen.pre_logits_8x8, given.pre_images), atol=1e-3,
+                    hint="nll is minus the log-probability of each image, summed over its pixels: shape (B,), positive.")
+    with prerequisite("MaskedConv2d", "test_masked_conv"):
+        for mask_type, grad in zip("AB", as_list(seen.mask_grads, "MaskedConv2d gradients", 2)):
+            name = f"MaskedConv2d({mask_type!r}, 2, 2, 3)"
+            sees = as_tensor(grad, f"gradient of {name}(x) with respect to x", shape=(1, 2, 3, 3)).abs().sum(dim=(0, 1))
+            sees = sees.flatten() > 1e-6 * float(sees.max())
+            first_hidden = 4 if mask_type == "A" else 5  # raster positions of a 3x3 kernel; the centre is 4
+            check_true(not bool(sees[first_hidden:].any()), (
+                f"{name}: the output depends on the input at a kernel position"
+                f" {'at or ' if mask_type == 'A' else ''}after the centre in raster order."
+            ), hint="the mask must zero every row below the centre, and the pixels right of the centre"
+                    " (type A: the centre too).")
+    with prerequisite("PixelCNN", "test_probabilities_sum_to_one"):
+        check_close("sum of p(x) over all binary 2x2 images for a fresh PixelCNN()",
+                    torch.logsumexp(reference_log_p(seen.pre_corners, given.corners), 0).exp(), 1.0,
+                    atol=1e-4, rtol=0.0, hint="a logit that sees its own pixel or a later one breaks the product of"
+                                             " conditionals: check the mask types (A first, then B).")
     test_images = given.test_images
     logits = as_tensor(seen.logits, "model(test images)", shape=(len(test_images), 1, 8, 8)).flatten(1)
     bits = test_images.flatten(1).double()
@@ -813,7 +937,7 @@ def sample(model: nn.Module, n: int, height: int, width: int) -> torch.Tensor:
 
 # %% [markdown]
 # You should see 32 digit-like samples: mostly recognisable strokes, some odd ones (the
-# model is small and was trained on 1,200 images).
+# model is small and was trained on 1,221 images).
 
 # %%
 seed_everything(0)
@@ -825,16 +949,17 @@ plt.show()
 """sample: shape and binary values; exact for a model with certain logits; sequential (each pixel sees those drawn before)."""
 import torch
 import torch.nn as nn
-from course_utils.checks import as_tensor, check_close, check_true
+from course_utils.checks import as_list, as_tensor, check_close, check_true
 from course_utils.verdict import run_test
 
 
 def inputs(given, rng):
     given.seed = 0
     given.pattern = (torch.arange(15).view(1, 1, 3, 5) % 3 == 0).to(torch.float32)
+    given.copy_cases = [{"seed": 1, "shape": [3, 4]}]
     ### BEGIN HIDDEN TESTS
-    given.copy_seed = int(rng.integers(2**31))
-    given.copy_shape = [int(rng.integers(3, 7)), int(rng.integers(3, 7))]
+    shape = [int(rng.integers(3, 7)), int(rng.integers(3, 7))]
+    given.copy_cases.append({"seed": int(rng.integers(2**31)), "shape": shape})
     ### END HIDDEN TESTS
 
 
@@ -850,11 +975,6 @@ def probe(given, seen):
         def forward(self, x):
             return (200.0 * self.pattern - 100.0).expand(x.shape[0], 1, *self.pattern.shape[-2:]).clone()
 
-    torch.manual_seed(given.seed)
-    seen.samples = sample(PixelCNN().to(device), 4, 5, 6)
-    seen.fixed = sample(FixedLogits(given.pattern).to(device), 2, 3, 5)
-    ### BEGIN HIDDEN TESTS
-
     class CopyPrevious(nn.Module):
         """p(first pixel = 1) = 1/2; every later pixel copies the one before it (logit +-20)."""
 
@@ -867,9 +987,13 @@ def probe(given, seen):
             previous = torch.cat([torch.full_like(flat[:, :1], 0.5), flat[:, :-1]], dim=1)
             return (40.0 * (previous - 0.5)).view_as(x)
 
-    torch.manual_seed(given.copy_seed)
-    seen.copies = sample(CopyPrevious().to(device), 64, *given.copy_shape)
-    ### END HIDDEN TESTS
+    torch.manual_seed(given.seed)
+    seen.samples = sample(PixelCNN().to(device), 4, 5, 6)
+    seen.fixed = sample(FixedLogits(given.pattern).to(device), 2, 3, 5)
+    seen.copies = []
+    for case in given.copy_cases:
+        torch.manual_seed(case["seed"])
+        seen.copies.append(sample(CopyPrevious().to(device), 64, *case["shape"]))
 
 
 def judge(given, seen):
@@ -879,17 +1003,18 @@ def judge(given, seen):
     check_close("sample(model with logits +100 where the pattern is 1, -100 elsewhere, 2, 3, 5)",
                 seen.fixed, given.pattern.expand(2, 1, 3, 5), atol=0.0,
                 hint="pixel (r, c) is 1 with probability sigmoid(logit at (r, c)).")
-    ### BEGIN HIDDEN TESTS
-    height, width = given.copy_shape
-    copies = as_tensor(seen.copies, f"sample(CopyPrevious(), 64, {height}, {width})", shape=(64, 1, height, width))
-    constant = (copies == copies[:, :, :1, :1]).flatten(1).all(dim=1)
-    check_true(bool(constant.all()), (
-        f"{int((~constant).sum())} of 64 samples from a model whose pixels copy the previous pixel are not constant"
-        " images: each pixel must be drawn from the model's output given the pixels already drawn."
-    ), hint="run the model again after each pixel is drawn (one forward pass per pixel), in raster order.")
-    ones = int(copies[:, 0, 0, 0].sum())
-    check_true(5 <= ones <= 59, f"{ones} of 64 samples start with a 1; p(first pixel = 1) = 1/2.")
-    ### END HIDDEN TESTS
+    for case, got in zip(given.copy_cases, as_list(seen.copies, "samples of CopyPrevious", len(given.copy_cases))):
+        height, width = case["shape"]
+        name = f"sample(CopyPrevious(), 64, {height}, {width})"
+        copies = as_tensor(got, name, shape=(64, 1, height, width))
+        constant = (copies == copies[:, :, :1, :1]).flatten(1).all(dim=1)
+        check_true(bool(constant.all()), (
+            f"{name}: {int((~constant).sum())} of 64 samples from a model whose pixels copy the previous pixel (in"
+            " raster order) are not constant images: each pixel must be drawn given the pixels already drawn."
+        ), hint="run the model again after each pixel is drawn (one forward pass per pixel), row by row from the top,"
+                " left to right in a row.")
+        ones = int(copies[:, 0, 0, 0].sum())
+        check_true(5 <= ones <= 59, f"{name}: {ones} of 64 samples start with a 1; p(first pixel = 1) = 1/2.")
 
 
 run_test(inputs, probe, judge)

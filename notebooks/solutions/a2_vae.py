@@ -118,6 +118,7 @@ def inputs(given, rng):
     given.seed = 1
     given.mu = torch.tensor([[0.5, -1.0, 2.0]], dtype=torch.float32)
     given.logvar = torch.tensor([[0.0, math.log(0.25), math.log(9.0)]], dtype=torch.float32)
+    given.n_spread = 20_000  # samples of N(1, 2^2): the sample mean and std are within 0.015 of 1 and 2
     ### BEGIN HIDDEN TESTS
     given.n = 200_000
     given.seed_many = int(rng.integers(2**31))
@@ -135,6 +136,8 @@ def probe(given, seen):
     seen.requires_grad = getattr(z, "requires_grad", False)
     seen.grads = list(torch.autograd.grad(z, (mu, logvar), grad_outputs=torch.ones_like(z), allow_unused=True)
                       if seen.requires_grad is True else (None, None))
+    n = given.n_spread
+    seen.z_spread = reparameterize(torch.full((n, 1), 1.0), torch.full((n, 1), math.log(4.0)))
     ### BEGIN HIDDEN TESTS
     torch.manual_seed(given.seed_many)
     mu = given.mu_many.repeat(given.n, 1).requires_grad_(True)
@@ -149,7 +152,7 @@ def probe(given, seen):
 
 
 def judge(given, seen):
-    as_tensor(seen.z, "reparameterize(mu, logvar) for mu, logvar of shape (1, 3)", shape=(1, 3))
+    z = as_tensor(seen.z, "reparameterize(mu, logvar) for mu, logvar of shape (1, 3)", shape=(1, 3))
     check_true(seen.requires_grad, "reparameterize(mu, logvar) returned a tensor that does not require grad.",
                hint="build z = mu + sigma * eps from mu and logvar with torch operations (no .detach()).")
     g_mu, g_logvar = as_list(seen.grads, "gradients of reparameterize", 2)
@@ -158,6 +161,15 @@ def judge(given, seen):
                hint="build z = mu + sigma * eps from mu and logvar with torch operations (no torch.normal, no .detach()).")
     check_close("d z / d mu of reparameterize", g_mu, [[1.0, 1.0, 1.0]], atol=1e-5,
                 hint="z = mu + sigma * eps, so dz/dmu = 1; torch.normal(mu, sigma) gives no gradient.")
+    n = given.n_spread
+    spread = as_tensor(seen.z_spread, f"reparameterize(mu, logvar) for ({n}, 1) inputs", shape=(n, 1))
+    check_close(f"sample mean of reparameterize(mu=1, logvar=log 4) over {n} draws", spread.mean(), 1.0,
+                atol=0.08, rtol=0.0, hint="z = mu + sigma * eps with eps ~ N(0, 1).")
+    check_close(f"sample std of reparameterize(mu=1, logvar=log 4) over {n} draws (sigma = 2)", spread.std(), 2.0,
+                atol=0.08, rtol=0.0, hint="logvar is log(sigma^2), so sigma = exp(0.5 * logvar) = 2 here: using logvar"
+                                           " itself as sigma gives 1.39, exp(logvar) gives 4.")
+    check_close("d z / d logvar of reparameterize", g_logvar, 0.5 * (z - given.mu.double()), atol=1e-5, rtol=1e-5,
+                hint="z = mu + exp(0.5 * logvar) * eps, so dz/dlogvar = 0.5 * sigma * eps = 0.5 * (z - mu).")
     ### BEGIN HIDDEN TESTS
     n, mu = given.n, given.mu_many.double()
     name = (f"reparameterize(mu=[{mu[0]:.3g}, {mu[1]:.3g}],"
@@ -276,7 +288,7 @@ run_test(inputs, probe, judge)
 # Implement `bernoulli_log_likelihood(x_logits, x)`: `x_logits` and `x` have the same shape
 # `(B, ...)` (for instance `(B, 1, 8, 8)`); return the log-likelihood **summed** over all
 # pixels of each image, shape `(B,)`. Then `elbo(x, x_logits, mu, logvar)` = log-likelihood
-# minus KL, one value per image, shape `(B,)`.
+# minus KL (use your `bernoulli_log_likelihood` and `gaussian_kl`), one value per image, shape `(B,)`.
 
 # %% nbgrader={"grade": false, "grade_id": "bernoulli_elbo", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def bernoulli_log_likelihood(x_logits: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
@@ -367,15 +379,21 @@ def judge(given, seen):
 run_test(inputs, probe, judge)
 
 # %% nbgrader={"grade": true, "grade_id": "test_elbo", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-"""elbo: log-likelihood minus the KL, one value per example."""
+"""elbo: log-likelihood minus the KL, one value per example (first, the two functions it uses)."""
 import math
 
 import torch
-from course_utils.checks import check_close
+import torch.nn.functional as F
+from course_utils.checks import check_close, prerequisite
 from course_utils.verdict import run_test
 
 
 def inputs(given, rng):
+    # tiny inputs for the earlier functions this test relies on (prerequisite checks)
+    given.pre_mu = torch.tensor([[0.5, -1.0], [2.0, 0.0]], dtype=torch.float32)
+    given.pre_logvar = torch.tensor([[0.0, math.log(0.25)], [math.log(4.0), -1.0]], dtype=torch.float32)
+    given.pre_logits = torch.tensor([[[[0.5, -1.0], [2.0, 0.0]]], [[[-0.3, 1.5], [3.0, -2.0]]]], dtype=torch.float32)
+    given.pre_x = torch.tensor([[[[1.0, 0.0], [0.0, 1.0]]], [[[1.0, 1.0], [0.0, 0.0]]]], dtype=torch.float32)
     given.x = torch.ones(1, 1, 2, 2, dtype=torch.float32)
     given.logits = torch.zeros(1, 1, 2, 2, dtype=torch.float32)
     given.mu = torch.tensor([[1.0]], dtype=torch.float32)
@@ -389,6 +407,8 @@ def inputs(given, rng):
 
 
 def probe(given, seen):
+    seen.pre_kl = gaussian_kl(given.pre_mu, given.pre_logvar)
+    seen.pre_ll = bernoulli_log_likelihood(given.pre_logits, given.pre_x)
     seen.elbo = elbo(given.x, given.logits, given.mu, given.logvar)
     ### BEGIN HIDDEN TESTS
     seen.elbo_random = elbo(given.x_random, given.logits_random, given.mu_random, given.logvar_random)
@@ -396,6 +416,25 @@ def probe(given, seen):
 
 
 def judge(given, seen):
+    def reference_terms():  # (KL, log-likelihood) of the tiny prerequisite inputs
+        mu, logvar = given.pre_mu.double(), given.pre_logvar.double()
+        logits, x = given.pre_logits.double(), given.pre_x.double()
+        kl = 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).sum(1)
+        return kl, (x * F.logsigmoid(logits) + (1 - x) * F.logsigmoid(-logits)).flatten(1).sum(1)
+
+    def check_kl(kl):
+        with prerequisite("gaussian_kl", "test_gaussian_kl"):
+            check_close("gaussian_kl(mu, logvar) for 2 examples with 2 latent dims", seen.pre_kl, kl, atol=1e-5,
+                        hint="0.5 * sum(mu^2 + exp(logvar) - 1 - logvar) over the latent dims, one value per example.")
+
+    def check_log_likelihood(ll):
+        with prerequisite("bernoulli_log_likelihood", "test_bernoulli_log_likelihood"):
+            check_close("bernoulli_log_likelihood(logits, x) for 2 images of 2x2 pixels", seen.pre_ll, ll, atol=1e-5,
+                        hint="sum (not mean) over the pixels of each image of x*log(sigmoid(l)) + (1-x)*log(sigmoid(-l)).")
+
+    kl, ll = reference_terms()
+    check_kl(kl)
+    check_log_likelihood(ll)
     check_close("elbo(x=ones, logits=0, mu=1, logvar=0) with one latent dim", seen.elbo,
                 [-4 * math.log(2.0) - 0.5], atol=1e-5, hint="ELBO = log p(x|z) - KL(q(z|x) || p(z)).")
     ### BEGIN HIDDEN TESTS
@@ -472,7 +511,7 @@ mu, logvar = VAE().encode(torch.zeros(5, 1, 8, 8))
 print(tuple(mu.shape), tuple(logvar.shape), tuple(VAE()(torch.zeros(5, 1, 8, 8))[0].shape))
 
 # %% nbgrader={"grade": true, "grade_id": "test_vae_shapes", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-"""VAE: built with no arguments; encode, decode and forward return the contract's shapes."""
+"""VAE: built with no arguments; encode, decode and forward return the contract's shapes; forward decodes a sample."""
 import torch
 from course_utils.checks import as_list, as_tensor, check_true
 from course_utils.verdict import run_test
@@ -497,6 +536,7 @@ def probe(given, seen):
     out = net(given.x)
     seen.forward_is_tuple = type(out) is tuple
     seen.forward = list(out) if type(out) is tuple else []
+    seen.forward_again = net(given.x)[0] if seen.forward_is_tuple else None
     ### BEGIN HIDDEN TESTS
     net = VAE(latent_dim=given.latent_dim, hidden_dim=given.hidden_dim, image_shape=tuple(given.image_shape))
     seen.forward_other = list(net(given.x_other))
@@ -510,7 +550,11 @@ def judge(given, seen):
     as_tensor(seen.decoded, "VAE().decode(z)", shape=(3, 1, 8, 8))
     check_true(seen.forward_is_tuple is True and len(seen.forward) == 3,
                "VAE().forward(x) must return a tuple (x_logits, mu, logvar).")
-    as_tensor(seen.forward[0], "VAE().forward(x)[0] (x_logits)", shape=(3, 1, 8, 8))
+    first = as_tensor(seen.forward[0], "VAE().forward(x)[0] (x_logits)", shape=(3, 1, 8, 8))
+    again = as_tensor(seen.forward_again, "a second VAE().forward(x)[0] (x_logits)", shape=(3, 1, 8, 8))
+    check_true(bool((first - again).abs().max() > 1e-4),
+               "VAE().forward(x) returned the same x_logits twice: it must decode a fresh sample z, not mu.",
+               hint="z = reparameterize(mu, logvar), then return self.decode(z), mu, logvar.")
     ### BEGIN HIDDEN TESTS
     latent, shape = given.latent_dim, tuple(given.image_shape)
     name = f"VAE(latent_dim={latent}, image_shape={shape}).forward(x)"
@@ -527,10 +571,10 @@ run_test(inputs, probe, judge)
 # ## 5. Training on binarized digits
 #
 # We minimise the negative ELBO averaged over a minibatch with Adam, and keep the weights with
-# the best **validation** negative ELBO: a VAE this size overfits 1,222 training images after
+# the best **validation** negative ELBO: a VAE this size overfits 1,221 training images after
 # some tens of epochs (the training loss keeps falling while the validation loss turns up), so
 # early stopping matters. Training stops after 10 epochs without improvement, at most 150
-# epochs (a few seconds on a CPU).
+# epochs (well under a minute on a CPU).
 #
 # For reference, on this test set a model of 64 independent pixels scores about 25.2 nats per
 # image and a mixture of 10 such models about 20.2 (assignment 1 computes both).
@@ -570,9 +614,13 @@ image_grid(samples, ax=axes[2], title="samples from p(z)")
 plt.show()
 
 # %% nbgrader={"grade": true, "grade_id": "test_training_elbo", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
-"""The trained `model`: test negative ELBO (mean over the 360 test images, 10 samples each) at most 21 nats."""
+"""The trained `model`: test negative ELBO (mean over the 360 test images, 10 samples each) at most 21 nats,
+and not implausibly good (more than 15 nats); first, the functions training used, on tiny inputs."""
+import math
+
 import torch
-from course_utils.checks import as_list, as_tensor, check_close, check_less_equal
+import torch.nn.functional as F
+from course_utils.checks import as_list, as_tensor, check_close, check_less_equal, check_true, prerequisite
 from course_utils.data import load_digits
 from course_utils.verdict import run_test
 
@@ -580,12 +628,37 @@ from course_utils.verdict import run_test
 def inputs(given, rng):
     given.x_test = load_digits("binary").test_images
     given.seed = 7
+    # tiny inputs for the earlier functions this test relies on (prerequisite checks)
+    given.pre_mu = torch.tensor([[0.5, -1.0], [2.0, 0.0]], dtype=torch.float32)
+    given.pre_logvar = torch.tensor([[0.0, math.log(0.25)], [math.log(4.0), -1.0]], dtype=torch.float32)
+    given.pre_logits = torch.tensor([[[[0.5, -1.0], [2.0, 0.0]]], [[[-0.3, 1.5], [3.0, -2.0]]]], dtype=torch.float32)
+    given.pre_x = torch.tensor([[[[1.0, 0.0], [0.0, 1.0]]], [[[1.0, 1.0], [0.0, 0.0]]]], dtype=torch.float32)
+    given.pre_images = (torch.arange(128).view(2, 1, 8, 8) % 3 == 0).to(torch.float32)
     ### BEGIN HIDDEN TESTS
     given.eps = torch.tensor(rng.normal(size=(10, 360, 64)), dtype=torch.float32)  # up to 64 latent dims
     ### END HIDDEN TESTS
 
 
 def probe(given, seen):
+    def reparameterize_record(gradients):  # reparameterize on tiny inputs, for the prerequisite check
+        torch.manual_seed(3)
+        record = {"spread": reparameterize(torch.full((20_000, 1), 1.0), torch.full((20_000, 1), math.log(4.0)))}
+        if gradients:
+            mu, logvar = given.pre_mu.clone().requires_grad_(True), given.pre_logvar.clone().requires_grad_(True)
+            z = reparameterize(mu, logvar)
+            record["z"] = z
+            record["grads"] = (list(torch.autograd.grad(z, (mu, logvar), grad_outputs=torch.ones_like(z),
+                                                        allow_unused=True))
+                               if getattr(z, "requires_grad", False) is True else [None, None])
+        return record
+
+    seen.pre_reparameterize = reparameterize_record(gradients=True)
+    seen.pre_kl = gaussian_kl(given.pre_mu, given.pre_logvar)
+    seen.pre_ll = bernoulli_log_likelihood(given.pre_logits, given.pre_x)
+    seen.pre_elbo = elbo(given.pre_x, given.pre_logits, given.pre_mu, given.pre_logvar)
+    torch.manual_seed(0)
+    fresh = VAE()
+    seen.pre_forward = [fresh(given.pre_images)[0] for _ in range(2)]  # two samples: they must differ
     x_test = given.x_test.to(device)
     model.eval()
     torch.manual_seed(given.seed)
@@ -602,9 +675,66 @@ def probe(given, seen):
 
 
 def judge(given, seen):
+    def check_reparameterize(record, gradients):
+        with prerequisite("reparameterize", "test_reparameterize"):
+            check_true(type(record) is dict, "reparameterize: the test recorded no result.")
+            spread = as_tensor(record["spread"], "reparameterize(mu=1, logvar=log 4) for (20000, 1) inputs",
+                               shape=(20_000, 1))
+            check_close("sample mean of reparameterize(mu=1, logvar=log 4)", spread.mean(), 1.0, atol=0.08, rtol=0.0,
+                        hint="z = mu + sigma * eps with eps ~ N(0, 1).")
+            check_close("sample std of reparameterize(mu=1, logvar=log 4) (sigma = 2)", spread.std(), 2.0, atol=0.08,
+                        rtol=0.0, hint="sigma = exp(0.5 * logvar), not logvar itself and not exp(logvar).")
+            if gradients:
+                z = as_tensor(record["z"], "reparameterize(mu, logvar) for (2, 2) inputs", shape=(2, 2))
+                g_mu, g_logvar = as_list(record["grads"], "gradients of reparameterize", 2)
+                check_true(g_mu is not None and g_logvar is not None,
+                           "reparameterize: no gradient reaches mu or logvar, so training cannot improve the encoder.",
+                           hint="build z = mu + sigma * eps with torch operations (no torch.normal, no .detach()).")
+                check_close("d z / d mu of reparameterize", g_mu, torch.ones(2, 2), atol=1e-5,
+                            hint="z = mu + sigma * eps, so dz/dmu = 1; torch.normal(mu, sigma) gives no gradient.")
+                check_close("d z / d logvar of reparameterize", g_logvar, 0.5 * (z - given.pre_mu.double()),
+                            atol=1e-5, rtol=1e-5, hint="dz/dlogvar = 0.5 * sigma * eps = 0.5 * (z - mu).")
+
+    def reference_terms():  # (KL, log-likelihood) of the tiny prerequisite inputs
+        mu, logvar = given.pre_mu.double(), given.pre_logvar.double()
+        logits, x = given.pre_logits.double(), given.pre_x.double()
+        kl = 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).sum(1)
+        return kl, (x * F.logsigmoid(logits) + (1 - x) * F.logsigmoid(-logits)).flatten(1).sum(1)
+
+    def check_kl(kl):
+        with prerequisite("gaussian_kl", "test_gaussian_kl"):
+            check_close("gaussian_kl(mu, logvar) for 2 examples with 2 latent dims", seen.pre_kl, kl, atol=1e-5,
+                        hint="0.5 * sum(mu^2 + exp(logvar) - 1 - logvar) over the latent dims, one value per example.")
+
+    def check_log_likelihood(ll):
+        with prerequisite("bernoulli_log_likelihood", "test_bernoulli_log_likelihood"):
+            check_close("bernoulli_log_likelihood(logits, x) for 2 images of 2x2 pixels", seen.pre_ll, ll, atol=1e-5,
+                        hint="sum (not mean) over the pixels of each image of x*log(sigmoid(l)) + (1-x)*log(sigmoid(-l)).")
+
+    check_reparameterize(seen.pre_reparameterize, gradients=True)
+    kl, ll = reference_terms()
+    check_kl(kl)
+    check_log_likelihood(ll)
+    with prerequisite("elbo", "test_elbo"):
+        check_close("elbo(x, logits, mu, logvar) for 2 images of 2x2 pixels", seen.pre_elbo, ll - kl, atol=1e-5,
+                    hint="ELBO = log p(x|z) - KL(q(z|x) || p(z)), one value per image.")
+    with prerequisite("VAE.forward", "test_vae_shapes"):
+        first, again = (as_tensor(v, "VAE().forward(x)[0] (x_logits)", shape=(2, 1, 8, 8))
+                        for v in as_list(seen.pre_forward, "VAE().forward(x) results", 2))
+        check_true(bool((first - again).abs().max() > 1e-4),
+                   "VAE().forward(x) returned the same x_logits twice: it must decode a fresh sample z, not mu.")
     values = [as_tensor(v, "elbo on the test set", shape=(360,)).mean() for v in as_list(seen.elbos, "elbo values", 10)]
-    check_less_equal("test negative ELBO of the trained model (nats)", -sum(values) / 10, 21.0,
+    negative_elbo = float(-sum(values) / 10)
+    check_less_equal("test negative ELBO of the trained model (nats)", negative_elbo, 21.0,
                      hint="train with the cell above (seed 0, early stopping); around 19 nats is expected.")
+    # The solution measures 19.0 nats; sigma = logvar in reparameterize reports 8.5, forward decoding mu instead
+    # of a sample 8.7 (both let the decoder see z with less noise than the KL charges for).
+    check_true(negative_elbo > 15.0, (
+        f"test negative ELBO of the trained model: got {negative_elbo:.3g} nats, expected more than 15: that is too"
+        " good to be true on this data (a1's PixelCNN computes the exact NLL, about 18.5 nats, and a VAE's negative"
+        " ELBO is an upper bound on its own NLL)."
+    ), hint="usually the decoder receives z with less noise than the KL assumes: forward must decode a sample"
+            " z = mu + exp(0.5 * logvar) * eps, not mu, and sigma is exp(0.5 * logvar), not logvar.")
     ### BEGIN HIDDEN TESTS
     from torch.distributions import Bernoulli
 
@@ -627,18 +757,46 @@ def judge(given, seen):
 run_test(inputs, probe, judge)
 
 # %% nbgrader={"grade": true, "grade_id": "test_kl_not_collapsed", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-"""The trained `model` uses its code: mean test KL(q(z|x) || p(z)) at least 3 nats (no posterior collapse)."""
+"""The trained `model` uses its code: mean test KL(q(z|x) || p(z)) at least 3 nats (no posterior collapse);
+first, the functions training used, on tiny inputs."""
+import math
+
 import torch
-from course_utils.checks import as_tensor, check_in_range
+import torch.nn.functional as F
+from course_utils.checks import as_list, as_tensor, check_close, check_in_range, check_true, prerequisite
 from course_utils.data import load_digits
 from course_utils.verdict import run_test
 
 
 def inputs(given, rng):
     given.x_test = load_digits("binary").test_images
+    # tiny inputs for the earlier functions this test relies on (prerequisite checks)
+    given.pre_mu = torch.tensor([[0.5, -1.0], [2.0, 0.0]], dtype=torch.float32)
+    given.pre_logvar = torch.tensor([[0.0, math.log(0.25)], [math.log(4.0), -1.0]], dtype=torch.float32)
+    given.pre_logits = torch.tensor([[[[0.5, -1.0], [2.0, 0.0]]], [[[-0.3, 1.5], [3.0, -2.0]]]], dtype=torch.float32)
+    given.pre_x = torch.tensor([[[[1.0, 0.0], [0.0, 1.0]]], [[[1.0, 1.0], [0.0, 0.0]]]], dtype=torch.float32)
+    given.pre_images = (torch.arange(128).view(2, 1, 8, 8) % 3 == 0).to(torch.float32)
 
 
 def probe(given, seen):
+    def reparameterize_record(gradients):  # reparameterize on tiny inputs, for the prerequisite check
+        torch.manual_seed(3)
+        record = {"spread": reparameterize(torch.full((20_000, 1), 1.0), torch.full((20_000, 1), math.log(4.0)))}
+        if gradients:
+            mu, logvar = given.pre_mu.clone().requires_grad_(True), given.pre_logvar.clone().requires_grad_(True)
+            z = reparameterize(mu, logvar)
+            record["z"] = z
+            record["grads"] = (list(torch.autograd.grad(z, (mu, logvar), grad_outputs=torch.ones_like(z),
+                                                        allow_unused=True))
+                               if getattr(z, "requires_grad", False) is True else [None, None])
+        return record
+
+    seen.pre_reparameterize = reparameterize_record(gradients=True)
+    seen.pre_kl = gaussian_kl(given.pre_mu, given.pre_logvar)
+    seen.pre_ll = bernoulli_log_likelihood(given.pre_logits, given.pre_x)
+    torch.manual_seed(0)
+    fresh = VAE()
+    seen.pre_forward = [fresh(given.pre_images)[0] for _ in range(2)]  # two samples: they must differ
     model.eval()
     with torch.no_grad():
         mu, logvar = model.encode(given.x_test.to(device))
@@ -649,6 +807,51 @@ def probe(given, seen):
 
 
 def judge(given, seen):
+    def check_reparameterize(record, gradients):
+        with prerequisite("reparameterize", "test_reparameterize"):
+            check_true(type(record) is dict, "reparameterize: the test recorded no result.")
+            spread = as_tensor(record["spread"], "reparameterize(mu=1, logvar=log 4) for (20000, 1) inputs",
+                               shape=(20_000, 1))
+            check_close("sample mean of reparameterize(mu=1, logvar=log 4)", spread.mean(), 1.0, atol=0.08, rtol=0.0,
+                        hint="z = mu + sigma * eps with eps ~ N(0, 1).")
+            check_close("sample std of reparameterize(mu=1, logvar=log 4) (sigma = 2)", spread.std(), 2.0, atol=0.08,
+                        rtol=0.0, hint="sigma = exp(0.5 * logvar), not logvar itself and not exp(logvar).")
+            if gradients:
+                z = as_tensor(record["z"], "reparameterize(mu, logvar) for (2, 2) inputs", shape=(2, 2))
+                g_mu, g_logvar = as_list(record["grads"], "gradients of reparameterize", 2)
+                check_true(g_mu is not None and g_logvar is not None,
+                           "reparameterize: no gradient reaches mu or logvar, so training cannot improve the encoder.",
+                           hint="build z = mu + sigma * eps with torch operations (no torch.normal, no .detach()).")
+                check_close("d z / d mu of reparameterize", g_mu, torch.ones(2, 2), atol=1e-5,
+                            hint="z = mu + sigma * eps, so dz/dmu = 1; torch.normal(mu, sigma) gives no gradient.")
+                check_close("d z / d logvar of reparameterize", g_logvar, 0.5 * (z - given.pre_mu.double()),
+                            atol=1e-5, rtol=1e-5, hint="dz/dlogvar = 0.5 * sigma * eps = 0.5 * (z - mu).")
+
+    def reference_terms():  # (KL, log-likelihood) of the tiny prerequisite inputs
+        mu, logvar = given.pre_mu.double(), given.pre_logvar.double()
+        logits, x = given.pre_logits.double(), given.pre_x.double()
+        kl = 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).sum(1)
+        return kl, (x * F.logsigmoid(logits) + (1 - x) * F.logsigmoid(-logits)).flatten(1).sum(1)
+
+    def check_kl(kl):
+        with prerequisite("gaussian_kl", "test_gaussian_kl"):
+            check_close("gaussian_kl(mu, logvar) for 2 examples with 2 latent dims", seen.pre_kl, kl, atol=1e-5,
+                        hint="0.5 * sum(mu^2 + exp(logvar) - 1 - logvar) over the latent dims, one value per example.")
+
+    def check_log_likelihood(ll):
+        with prerequisite("bernoulli_log_likelihood", "test_bernoulli_log_likelihood"):
+            check_close("bernoulli_log_likelihood(logits, x) for 2 images of 2x2 pixels", seen.pre_ll, ll, atol=1e-5,
+                        hint="sum (not mean) over the pixels of each image of x*log(sigmoid(l)) + (1-x)*log(sigmoid(-l)).")
+
+    check_reparameterize(seen.pre_reparameterize, gradients=True)
+    kl, ll = reference_terms()
+    check_kl(kl)
+    check_log_likelihood(ll)
+    with prerequisite("VAE.forward", "test_vae_shapes"):
+        first, again = (as_tensor(v, "VAE().forward(x)[0] (x_logits)", shape=(2, 1, 8, 8))
+                        for v in as_list(seen.pre_forward, "VAE().forward(x) results", 2))
+        check_true(bool((first - again).abs().max() > 1e-4),
+                   "VAE().forward(x) returned the same x_logits twice: it must decode a fresh sample z, not mu.")
     kl_student = as_tensor(seen.kl, "gaussian_kl(*model.encode(x_test))", shape=(360,)).mean()
     check_in_range("mean test KL of the trained model (nats)", kl_student, 3.0, 1e6,
                    hint="a KL near 0 means the decoder ignores z (posterior collapse): is the likelihood summed over pixels?")
@@ -678,11 +881,14 @@ run_test(inputs, probe, judge)
 #
 # The weights themselves are tiny: $\log w \approx -20$ nats per digit, and $-6{,}000$ for an
 # image the model finds very unlikely, where `exp` underflows to 0. Compute
-# $\log w_i = \log p(x\mid z_i) + \log p(z_i) - \log q(z_i\mid x)$ and use
-# `torch.logsumexp(log_w, dim=0) - math.log(k)`.
+# $\log w_i = \log p(x\mid z_i) + \log p(z_i) - \log q(z_i\mid x)$ (the first term with your
+# `bernoulli_log_likelihood`; the constants $-\tfrac12\log 2\pi$ of the two Gaussian densities
+# cancel, so they may be left out) and use
+# `torch.logsumexp(log_w, dim=0) - math.log(k)`: it averages the weights $w_i$, not their logs.
 #
 # Implement `iwae_bound(model, x, k)`: call `model.encode(x)` once, draw $k$ samples per image
-# with your `reparameterize`, decode them with `model.decode` (which takes `(N, latent_dim)`),
+# with your `reparameterize`, decode each of them once with `model.decode` (which takes
+# `(N, latent_dim)`),
 # and return one estimate per image, shape `(B,)`, in nats.
 
 # %% nbgrader={"grade": false, "grade_id": "iwae_bound", "locked": false, "schema_version": 3, "solution": true, "task": false}
@@ -707,8 +913,8 @@ def iwae_bound(model: nn.Module, x: torch.Tensor, k: int) -> torch.Tensor:
 
 
 # %% [markdown]
-# You should see the estimate rise with $k$, by a few tenths of a nat from $k = 1$ to
-# $k = 100$, and stay finite.
+# You should see the estimate rise with $k$, by about 0.8 nats from $k = 1$ to $k = 100$
+# (most of it by $k = 10$), and stay finite.
 
 # %%
 torch.manual_seed(0)
@@ -717,20 +923,46 @@ with torch.no_grad():
         print(f"k = {k:3d}: mean IWAE bound {iwae_bound(model, x_test, k).mean():.3f} nats")
 
 # %% nbgrader={"grade": true, "grade_id": "test_iwae_exact", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
-"""iwae_bound: shape (B,), and the exact log p(x) when q(z|x) = p(z) and the decoder ignores z, even for log p(x) of -6000."""
+"""iwae_bound: exact values. The weights all equal p(x) when q(z|x) = p(z) and the decoder ignores z (shape (B,),
+and log p(x) down to -6400); for a decoder that depends on z, the bound computed from the codes it decoded."""
+import math
+
 import torch
 import torch.nn.functional as F
-from course_utils.checks import check_close
+from course_utils.checks import as_list, as_tensor, check_close, check_true, prerequisite
 from course_utils.verdict import run_test
 from torch import nn
 
 
 def inputs(given, rng):
+    # tiny inputs for the earlier functions this test relies on (prerequisite checks)
+    given.pre_mu = torch.tensor([[0.5, -1.0], [2.0, 0.0]], dtype=torch.float32)
+    given.pre_logvar = torch.tensor([[0.0, math.log(0.25)], [math.log(4.0), -1.0]], dtype=torch.float32)
+    given.pre_logits = torch.tensor([[[[0.5, -1.0], [2.0, 0.0]]], [[[-0.3, 1.5], [3.0, -2.0]]]], dtype=torch.float32)
+    given.pre_x = torch.tensor([[[[1.0, 0.0], [0.0, 1.0]]], [[[1.0, 1.0], [0.0, 0.0]]]], dtype=torch.float32)
     given.logits = torch.tensor(rng.normal(size=(1, 4, 4)), dtype=torch.float32)
     given.x = torch.tensor(rng.random((2, 1, 4, 4)) < 0.5, dtype=torch.float32)
+    # logits +-100 in a checkerboard; the images get 0, 30 and all 64 pixels wrong: log p(x) = 0, -3000, -6400
+    given.logits_sharp = 100.0 * (2.0 * (torch.arange(64).view(1, 8, 8) % 2 == torch.arange(8).view(8, 1) % 2) - 1.0)
+    x_sharp = (given.logits_sharp > 0).float().expand(3, 1, 8, 8).clone()
+    x_sharp[1].view(-1)[:30] = 1.0 - x_sharp[1].view(-1)[:30]
+    x_sharp[2] = 1.0 - x_sharp[2]
+    given.x_sharp = x_sharp
+    # one image, an encoder q(z|x) = N(mu, diag(exp(logvar))) far from the prior, a decoder that depends on z
+    given.recorded = [{"seed": 0, "k": 6, "mu": torch.tensor([[2.0, -1.5]]), "logvar": torch.tensor([[-2.0, -1.0]]),
+                       "weight": torch.tensor([[2.0, -1.5, 1.0, 0.5] * 4, [-1.0, 2.0, -0.5, 1.5] * 4]),
+                       "bias": torch.linspace(-1.0, 1.0, 16), "x": (torch.arange(16) % 3 == 0).float().view(1, 1, 4, 4)}]
     ### BEGIN HIDDEN TESTS
-    given.logits_sharp = torch.tensor(100.0 * rng.choice([-1.0, 1.0], size=(1, 8, 8)), dtype=torch.float32)
-    given.x_sharp = torch.tensor(rng.random((3, 1, 8, 8)) < 0.5, dtype=torch.float32)
+    given.logits_random_sharp = torch.tensor(100.0 * rng.choice([-1.0, 1.0], size=(1, 8, 8)), dtype=torch.float32)
+    given.x_random_sharp = torch.tensor(rng.random((3, 1, 8, 8)) < 0.5, dtype=torch.float32)
+    given.recorded.append({
+        "seed": int(rng.integers(2**31)), "k": 20,
+        "mu": torch.tensor(rng.normal(size=(1, 3)), dtype=torch.float32),
+        "logvar": torch.tensor(rng.uniform(-2.0, 1.0, size=(1, 3)), dtype=torch.float32),
+        "weight": torch.tensor(1.5 * rng.normal(size=(3, 16)), dtype=torch.float32),
+        "bias": torch.tensor(rng.normal(size=16), dtype=torch.float32),
+        "x": torch.tensor(rng.random((1, 1, 4, 4)) < 0.5, dtype=torch.float32),
+    })
     ### END HIDDEN TESTS
 
 
@@ -750,11 +982,40 @@ def probe(given, seen):
         def decode(self, z):
             return self.logits.expand(*z.shape[:-1], *self.logits.shape)
 
+    class RecordingModel(nn.Module):
+        """q(z|x) = N(mu, diag(exp(logvar))) for every image, decoder logits z @ weight + bias (they depend on z).
+
+        Records every latent code it decodes, so that the test can compute the bound from them."""
+
+        def __init__(self, mu, logvar, weight, bias):
+            super().__init__()
+            self.mu, self.logvar, self.weight, self.bias = mu, logvar, weight, bias
+            self.unused = nn.Parameter(torch.zeros(1))
+            self.decoded = []
+
+        def encode(self, x):
+            return self.mu.expand(x.shape[0], -1).clone(), self.logvar.expand(x.shape[0], -1).clone()
+
+        def decode(self, z):
+            self.decoded.append(z.detach().reshape(-1, z.shape[-1]).clone())
+            return (z @ self.weight + self.bias).view(*z.shape[:-1], 1, 4, 4)
+
+    def recorded_case(case):
+        torch.manual_seed(case["seed"])
+        fixture = RecordingModel(case["mu"], case["logvar"], case["weight"], case["bias"])
+        with torch.no_grad():
+            bound = iwae_bound(fixture, case["x"], case["k"])
+        decoded = torch.cat(fixture.decoded) if fixture.decoded else torch.zeros(0, case["mu"].shape[1])
+        return {"bound": bound, "z": decoded}
+
+    seen.pre_ll = bernoulli_log_likelihood(given.pre_logits, given.pre_x)
     with torch.no_grad():
         seen.bound = iwae_bound(FixedDecoder(given.logits), given.x, 5)
+        seen.bound_sharp = iwae_bound(FixedDecoder(given.logits_sharp), given.x_sharp, 20)
+    seen.recorded = [recorded_case(case) for case in given.recorded]
     ### BEGIN HIDDEN TESTS
     with torch.no_grad():
-        seen.bound_sharp = iwae_bound(FixedDecoder(given.logits_sharp), given.x_sharp, 20)
+        seen.bound_random_sharp = iwae_bound(FixedDecoder(given.logits_random_sharp), given.x_random_sharp, 20)
     ### END HIDDEN TESTS
 
 
@@ -763,12 +1024,54 @@ def judge(given, seen):
         logits = logits.double().expand(*x.shape)
         return -F.binary_cross_entropy_with_logits(logits, x.double(), reduction="none").flatten(1).sum(1)
 
+    def reference_terms():  # (KL, log-likelihood) of the tiny prerequisite inputs
+        mu, logvar = given.pre_mu.double(), given.pre_logvar.double()
+        logits, x = given.pre_logits.double(), given.pre_x.double()
+        kl = 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).sum(1)
+        return kl, (x * F.logsigmoid(logits) + (1 - x) * F.logsigmoid(-logits)).flatten(1).sum(1)
+
+    def check_log_likelihood(ll):
+        with prerequisite("bernoulli_log_likelihood", "test_bernoulli_log_likelihood"):
+            check_close("bernoulli_log_likelihood(logits, x) for 2 images of 2x2 pixels", seen.pre_ll, ll, atol=1e-5,
+                        hint="sum (not mean) over the pixels of each image of x*log(sigmoid(l)) + (1-x)*log(sigmoid(-l)).")
+
+    def check_recorded(case, got):
+        from torch.distributions import Normal
+
+        k, latent = case["k"], case["mu"].shape[1]
+        name = f"iwae_bound(model, x, k={k}) for one image, a decoder that depends on z and q(z|x) != p(z)"
+        check_true(type(got) is dict, f"{name}: the test recorded no result.")
+        z = as_tensor(got["z"], f"the latent codes that {name} passed to model.decode", shape=(None, latent))
+        check_true(z.shape[0] == k, f"{name}: model.decode received {z.shape[0]} latent codes, expected k = {k}.",
+                   hint="draw k samples z_i ~ q(z|x) per image with reparameterize, and decode each of them once.")
+        logits = z @ case["weight"].double() + case["bias"].double()
+        x = case["x"].double().flatten()
+        log_px_z = (x * F.logsigmoid(logits) + (1 - x) * F.logsigmoid(-logits)).sum(1)
+        log_q = Normal(case["mu"].double(), (0.5 * case["logvar"].double()).exp()).log_prob(z).sum(1)
+        log_w = log_px_z + Normal(0.0, 1.0).log_prob(z).sum(1) - log_q
+        value = float(as_tensor(got["bound"], name, shape=(1,))[0])
+        hint = ("log w_i = log p(x|z_i) + log p(z_i) - log q(z_i|x) and the bound is"
+                " torch.logsumexp(log_w, dim=0) - log k.")
+        if abs(value - float(log_w.mean())) < 1e-3:
+            hint = ("that is the mean of the log-weights (an ELBO estimate): IWAE averages the weights themselves"
+                    " inside the log, torch.logsumexp(log_w, dim=0) - log k.")
+        elif abs(value - float(torch.logsumexp(log_px_z, 0) - math.log(k))) < 1e-3:
+            hint = "log w_i = log p(x|z_i) + log p(z_i) - log q(z_i|x): log p(z_i) - log q(z_i|x) is missing."
+        check_close(f"{name}, computed from the codes z_i it decoded", value,
+                    float(torch.logsumexp(log_w, 0) - math.log(k)), atol=1e-3, rtol=1e-5, hint=hint)
+
+    check_log_likelihood(reference_terms()[1])
     check_close("iwae_bound(model, x, k=5) when every weight equals p(x)", seen.bound,
                 exact_log_px(given.logits, given.x), atol=1e-4, rtol=1e-5,
-                hint="log (1/k) sum_i w_i = log p(x) when all w_i = p(x).")
+                hint="log (1/k) sum_i w_i = log p(x) when all w_i = p(x); one value per image, shape (B,).")
+    check_close("iwae_bound(model, x, k=20) when every weight equals p(x) and log p(x) is 0, -3000 and -6400",
+                seen.bound_sharp, exact_log_px(given.logits_sharp, given.x_sharp), atol=1e-2, rtol=1e-5,
+                hint="exp(-3000) underflows to 0 and its log is -inf: use torch.logsumexp(log_w, dim=0) - log(k).")
+    for case, got in zip(given.recorded, as_list(seen.recorded, "iwae_bound results", len(given.recorded))):
+        check_recorded(case, got)
     ### BEGIN HIDDEN TESTS
-    check_close("iwae_bound(model, x, k=20) with log p(x) in the thousands of nats", seen.bound_sharp,
-                exact_log_px(given.logits_sharp, given.x_sharp), atol=1e-2, rtol=1e-5,
+    check_close("iwae_bound(model, x, k=20) with log p(x) in the thousands of nats", seen.bound_random_sharp,
+                exact_log_px(given.logits_random_sharp, given.x_random_sharp), atol=1e-2, rtol=1e-5,
                 hint="exp(-3000) underflows to 0: use torch.logsumexp(log_w, dim=0) - log(k).")
     ### END HIDDEN TESTS
 
@@ -776,23 +1079,83 @@ def judge(given, seen):
 run_test(inputs, probe, judge)
 
 # %% nbgrader={"grade": true, "grade_id": "test_iwae_bounds", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
-"""iwae_bound on the trained model: mean over the test set not below the ELBO, and not decreasing in k."""
+"""iwae_bound on the trained model: mean over the test set not below the ELBO, and not decreasing in k;
+first, the functions it uses, on tiny inputs."""
+import math
+
 import torch
-from course_utils.checks import as_list, as_tensor, check_close, check_less_equal
+import torch.nn.functional as F
+from course_utils.checks import as_list, as_tensor, check_close, check_less_equal, check_true, prerequisite
 from course_utils.data import load_digits
 from course_utils.verdict import run_test
+from torch import nn
 
 
 def inputs(given, rng):
     given.x_test = load_digits("binary").test_images
     given.seed = 10
     given.repeats = [[1, 10], [10, 1], [100, 1]]  # k = 1 is noisy: average 10 estimates
+    # tiny inputs for the earlier functions this test relies on (prerequisite checks)
+    given.pre_mu = torch.tensor([[0.5, -1.0], [2.0, 0.0]], dtype=torch.float32)
+    given.pre_logvar = torch.tensor([[0.0, math.log(0.25)], [math.log(4.0), -1.0]], dtype=torch.float32)
+    given.pre_logits = torch.tensor([[[[0.5, -1.0], [2.0, 0.0]]], [[[-0.3, 1.5], [3.0, -2.0]]]], dtype=torch.float32)
+    given.pre_x = torch.tensor([[[[1.0, 0.0], [0.0, 1.0]]], [[[1.0, 1.0], [0.0, 0.0]]]], dtype=torch.float32)
+    given.pre_images = (torch.arange(128).view(2, 1, 8, 8) % 3 == 0).to(torch.float32)
+    # one image, an encoder q(z|x) = N(mu, diag(exp(logvar))) far from the prior, a decoder that depends on z
+    given.recorded = [{"seed": 0, "k": 6, "mu": torch.tensor([[2.0, -1.5]]), "logvar": torch.tensor([[-2.0, -1.0]]),
+                       "weight": torch.tensor([[2.0, -1.5, 1.0, 0.5] * 4, [-1.0, 2.0, -0.5, 1.5] * 4]),
+                       "bias": torch.linspace(-1.0, 1.0, 16), "x": (torch.arange(16) % 3 == 0).float().view(1, 1, 4, 4)}]
     ### BEGIN HIDDEN TESTS
     given.eps = torch.tensor(rng.normal(size=(10, 360, 64)), dtype=torch.float32)  # up to 64 latent dims
     ### END HIDDEN TESTS
 
 
 def probe(given, seen):
+    def reparameterize_record(gradients):  # reparameterize on tiny inputs, for the prerequisite check
+        torch.manual_seed(3)
+        record = {"spread": reparameterize(torch.full((20_000, 1), 1.0), torch.full((20_000, 1), math.log(4.0)))}
+        if gradients:
+            mu, logvar = given.pre_mu.clone().requires_grad_(True), given.pre_logvar.clone().requires_grad_(True)
+            z = reparameterize(mu, logvar)
+            record["z"] = z
+            record["grads"] = (list(torch.autograd.grad(z, (mu, logvar), grad_outputs=torch.ones_like(z),
+                                                        allow_unused=True))
+                               if getattr(z, "requires_grad", False) is True else [None, None])
+        return record
+
+    class RecordingModel(nn.Module):
+        """q(z|x) = N(mu, diag(exp(logvar))) for every image, decoder logits z @ weight + bias (they depend on z).
+
+        Records every latent code it decodes, so that the test can compute the bound from them."""
+
+        def __init__(self, mu, logvar, weight, bias):
+            super().__init__()
+            self.mu, self.logvar, self.weight, self.bias = mu, logvar, weight, bias
+            self.unused = nn.Parameter(torch.zeros(1))
+            self.decoded = []
+
+        def encode(self, x):
+            return self.mu.expand(x.shape[0], -1).clone(), self.logvar.expand(x.shape[0], -1).clone()
+
+        def decode(self, z):
+            self.decoded.append(z.detach().reshape(-1, z.shape[-1]).clone())
+            return (z @ self.weight + self.bias).view(*z.shape[:-1], 1, 4, 4)
+
+    def recorded_case(case):
+        torch.manual_seed(case["seed"])
+        fixture = RecordingModel(case["mu"], case["logvar"], case["weight"], case["bias"])
+        with torch.no_grad():
+            bound = iwae_bound(fixture, case["x"], case["k"])
+        decoded = torch.cat(fixture.decoded) if fixture.decoded else torch.zeros(0, case["mu"].shape[1])
+        return {"bound": bound, "z": decoded}
+
+    seen.pre_reparameterize = reparameterize_record(gradients=False)  # evaluation needs no gradient
+    seen.pre_kl = gaussian_kl(given.pre_mu, given.pre_logvar)
+    seen.pre_ll = bernoulli_log_likelihood(given.pre_logits, given.pre_x)
+    seen.recorded = [recorded_case(case) for case in given.recorded]
+    torch.manual_seed(0)
+    fresh = VAE()
+    seen.pre_forward = [fresh(given.pre_images)[0] for _ in range(2)]  # two samples: they must differ
     x_test = given.x_test.to(device)
     model.eval()
     torch.manual_seed(given.seed)
@@ -809,6 +1172,78 @@ def probe(given, seen):
 
 
 def judge(given, seen):
+    def check_reparameterize(record, gradients):
+        with prerequisite("reparameterize", "test_reparameterize"):
+            check_true(type(record) is dict, "reparameterize: the test recorded no result.")
+            spread = as_tensor(record["spread"], "reparameterize(mu=1, logvar=log 4) for (20000, 1) inputs",
+                               shape=(20_000, 1))
+            check_close("sample mean of reparameterize(mu=1, logvar=log 4)", spread.mean(), 1.0, atol=0.08, rtol=0.0,
+                        hint="z = mu + sigma * eps with eps ~ N(0, 1).")
+            check_close("sample std of reparameterize(mu=1, logvar=log 4) (sigma = 2)", spread.std(), 2.0, atol=0.08,
+                        rtol=0.0, hint="sigma = exp(0.5 * logvar), not logvar itself and not exp(logvar).")
+            if gradients:
+                z = as_tensor(record["z"], "reparameterize(mu, logvar) for (2, 2) inputs", shape=(2, 2))
+                g_mu, g_logvar = as_list(record["grads"], "gradients of reparameterize", 2)
+                check_true(g_mu is not None and g_logvar is not None,
+                           "reparameterize: no gradient reaches mu or logvar, so training cannot improve the encoder.",
+                           hint="build z = mu + sigma * eps with torch operations (no torch.normal, no .detach()).")
+                check_close("d z / d mu of reparameterize", g_mu, torch.ones(2, 2), atol=1e-5,
+                            hint="z = mu + sigma * eps, so dz/dmu = 1; torch.normal(mu, sigma) gives no gradient.")
+                check_close("d z / d logvar of reparameterize", g_logvar, 0.5 * (z - given.pre_mu.double()),
+                            atol=1e-5, rtol=1e-5, hint="dz/dlogvar = 0.5 * sigma * eps = 0.5 * (z - mu).")
+
+    def reference_terms():  # (KL, log-likelihood) of the tiny prerequisite inputs
+        mu, logvar = given.pre_mu.double(), given.pre_logvar.double()
+        logits, x = given.pre_logits.double(), given.pre_x.double()
+        kl = 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).sum(1)
+        return kl, (x * F.logsigmoid(logits) + (1 - x) * F.logsigmoid(-logits)).flatten(1).sum(1)
+
+    def check_log_likelihood(ll):
+        with prerequisite("bernoulli_log_likelihood", "test_bernoulli_log_likelihood"):
+            check_close("bernoulli_log_likelihood(logits, x) for 2 images of 2x2 pixels", seen.pre_ll, ll, atol=1e-5,
+                        hint="sum (not mean) over the pixels of each image of x*log(sigmoid(l)) + (1-x)*log(sigmoid(-l)).")
+
+    def check_recorded(case, got):
+        from torch.distributions import Normal
+
+        k, latent = case["k"], case["mu"].shape[1]
+        name = f"iwae_bound(model, x, k={k}) for one image, a decoder that depends on z and q(z|x) != p(z)"
+        check_true(type(got) is dict, f"{name}: the test recorded no result.")
+        z = as_tensor(got["z"], f"the latent codes that {name} passed to model.decode", shape=(None, latent))
+        check_true(z.shape[0] == k, f"{name}: model.decode received {z.shape[0]} latent codes, expected k = {k}.",
+                   hint="draw k samples z_i ~ q(z|x) per image with reparameterize, and decode each of them once.")
+        logits = z @ case["weight"].double() + case["bias"].double()
+        x = case["x"].double().flatten()
+        log_px_z = (x * F.logsigmoid(logits) + (1 - x) * F.logsigmoid(-logits)).sum(1)
+        log_q = Normal(case["mu"].double(), (0.5 * case["logvar"].double()).exp()).log_prob(z).sum(1)
+        log_w = log_px_z + Normal(0.0, 1.0).log_prob(z).sum(1) - log_q
+        value = float(as_tensor(got["bound"], name, shape=(1,))[0])
+        hint = ("log w_i = log p(x|z_i) + log p(z_i) - log q(z_i|x) and the bound is"
+                " torch.logsumexp(log_w, dim=0) - log k.")
+        if abs(value - float(log_w.mean())) < 1e-3:
+            hint = ("that is the mean of the log-weights (an ELBO estimate): IWAE averages the weights themselves"
+                    " inside the log, torch.logsumexp(log_w, dim=0) - log k.")
+        elif abs(value - float(torch.logsumexp(log_px_z, 0) - math.log(k))) < 1e-3:
+            hint = "log w_i = log p(x|z_i) + log p(z_i) - log q(z_i|x): log p(z_i) - log q(z_i|x) is missing."
+        check_close(f"{name}, computed from the codes z_i it decoded", value,
+                    float(torch.logsumexp(log_w, 0) - math.log(k)), atol=1e-3, rtol=1e-5, hint=hint)
+
+    check_reparameterize(seen.pre_reparameterize, gradients=False)
+    with prerequisite("gaussian_kl", "test_gaussian_kl"):  # its sign: a negative KL makes training diverge
+        kl_sign = as_tensor(seen.pre_kl, "gaussian_kl(mu, logvar) for 2 examples with 2 latent dims", shape=(2,))
+        check_true(bool((kl_sign > 0).all()), (
+            f"gaussian_kl(mu, logvar) returned {kl_sign.tolist()} for two codes away from the prior: a KL divergence"
+            " is never negative, and training with a negative KL drives q(z|x) away from the prior without bound."
+        ), hint="KL = 0.5 * sum(mu^2 + exp(logvar) - 1 - logvar).")
+    check_log_likelihood(reference_terms()[1])
+    with prerequisite("VAE.forward", "test_vae_shapes"):
+        first, again = (as_tensor(v, "VAE().forward(x)[0] (x_logits)", shape=(2, 1, 8, 8))
+                        for v in as_list(seen.pre_forward, "VAE().forward(x) results", 2))
+        check_true(bool((first - again).abs().max() > 1e-4),
+                   "VAE().forward(x) returned the same x_logits twice: it must decode a fresh sample z, not mu.")
+    with prerequisite("iwae_bound", "test_iwae_exact"):
+        for case, got in zip(given.recorded, as_list(seen.recorded, "iwae_bound results", len(given.recorded))):
+            check_recorded(case, got)
     bound = {}
     for (k, r), runs in zip(given.repeats, as_list(seen.bounds, "iwae_bound results", len(given.repeats))):
         name = f"iwae_bound(model, x_test, {k})"
@@ -816,6 +1251,11 @@ def judge(given, seen):
     check_less_equal("mean IWAE bound with k=10 minus with k=100 (nats)", bound[10] - bound[100], 0.05,
                      hint="more importance samples can only tighten the bound (on average).")
     check_less_equal("mean IWAE bound with k=1 minus with k=10 (nats)", bound[1] - bound[10], 0.05)
+    # The solution measures about -18.2 nats with k = 100; weights without log p(z) - log q(z|x) give -11.6.
+    check_true(float(bound[100]) < -15.0, (
+        f"mean IWAE bound with k=100: got {float(bound[100]):.3g} nats, expected below -15: that is too good to be"
+        " true on this data (a1's PixelCNN computes the exact log-likelihood, about -18.5 nats per image)."
+    ), hint="log w_i must be log p(x|z_i) + log p(z_i) - log q(z_i|x); without the last two terms it is not a bound.")
     ### BEGIN HIDDEN TESTS
     from torch.distributions import Bernoulli
 
@@ -843,7 +1283,7 @@ run_test(inputs, probe, judge)
 # ## How good is the bound?
 #
 # The gap $\mathcal L_{100} - \mathcal L_1$ is a lower bound on how much the ELBO underestimates
-# $\log p(x)$ on average; on these digits it is a few tenths of a nat up to about one nat.
+# $\log p(x)$ on average; on these digits it is about 0.7 nats.
 # But both numbers are **bounds**: we never know how far $\mathcal L_{100}$ still is from
 # $\log p(x)$. Assignment 1's PixelCNN computes $\log p(x)$ exactly, pixel by pixel, on the
 # same test set, so its test NLL can be compared with the VAE's bound directly; the VAE's

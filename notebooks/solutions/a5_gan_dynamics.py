@@ -525,6 +525,8 @@ plt.show()
 
 # %% nbgrader={"grade": true, "grade_id": "test_dirac_gan_field", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 """dirac_gan_vector_field: values at chosen points, with and without the gradient penalty."""
+import math
+
 import torch
 from course_utils.checks import as_list, check_close
 from course_utils.verdict import run_test
@@ -532,6 +534,8 @@ from course_utils.verdict import run_test
 
 def inputs(given, rng):
     given.point = [1.0, 0.0]
+    given.slope_point = [1.0, math.log(3.0)]  # psi * theta = log 3, where f'(t) = sigmoid(-t) = 1/4
+    given.penalty_point = [0.0, 1.0, 0.5]  # (theta, psi, gamma): at theta = 0 only the penalty moves psi
     ### BEGIN HIDDEN TESTS
     given.theta = torch.tensor(rng.normal(size=3), dtype=torch.float64)
     given.psi = torch.tensor(rng.normal(size=3), dtype=torch.float64)
@@ -541,6 +545,8 @@ def inputs(given, rng):
 
 def probe(given, seen):
     seen.d_theta, seen.d_psi = dirac_gan_vector_field(*given.point, 0.0)
+    seen.slope_field = list(dirac_gan_vector_field(*given.slope_point, 0.0))
+    seen.penalty_field = list(dirac_gan_vector_field(*given.penalty_point))
     ### BEGIN HIDDEN TESTS
     seen.fields = [list(dirac_gan_vector_field(given.theta, given.psi, gamma)) for gamma in given.gammas]
     ### END HIDDEN TESTS
@@ -550,6 +556,20 @@ def judge(given, seen):
     check_close("d_theta of dirac_gan_vector_field(1, 0, 0)", seen.d_theta, 0.0, atol=1e-9)
     check_close("d_psi of dirac_gan_vector_field(1, 0, 0)", seen.d_psi, 0.5, atol=1e-9,
                 hint="at psi = 0, f'(0) = sigmoid(0) = 1/2, so d_psi = theta / 2.")
+    theta, psi = given.slope_point
+    d_theta, d_psi = as_list(seen.slope_field, "dirac_gan_vector_field(1, log 3, 0)", 2)
+    check_close("d_theta of dirac_gan_vector_field(1, log 3, 0)", d_theta, -psi / 4, atol=1e-9,
+                hint="f'(t) = sigmoid(-t), the derivative of log sigmoid(t): sigmoid(-log 3) = 1/4 here"
+                " (sigmoid(+t) gives 3/4).")
+    check_close("d_psi of dirac_gan_vector_field(1, log 3, 0)", d_psi, theta / 4, atol=1e-9,
+                hint="d_psi = theta * f'(psi * theta) with f'(t) = sigmoid(-t).")
+    theta, psi, gamma = given.penalty_point
+    d_theta, d_psi = as_list(seen.penalty_field, "dirac_gan_vector_field(0, 1, gamma=0.5)", 2)
+    check_close("d_psi of dirac_gan_vector_field(0, 1, gamma=0.5)", d_psi, -gamma * psi, atol=1e-9,
+                hint="the discriminator maximises L - (gamma/2) psi^2, so its direction gains -gamma * psi"
+                " (a pull back to 0, not a push away).")
+    check_close("d_theta of dirac_gan_vector_field(0, 1, gamma=0.5)", d_theta, -psi / 2, atol=1e-9,
+                hint="the penalty acts on the discriminator only: d_theta = -psi * f'(psi * theta).")
     ### BEGIN HIDDEN TESTS
     theta, psi = given.theta, given.psi
     s = torch.sigmoid(-psi * theta)
@@ -568,37 +588,47 @@ run_test(inputs, probe, judge)
 """simulate_dirac_gan: without a penalty the distance to (0, 0) grows; with gamma = 0.5 it shrinks to 0."""
 import math
 
-from course_utils.checks import as_tensor, check_close, check_true
+from course_utils.checks import as_list, as_tensor, check_close, check_true, prerequisite
 from course_utils.verdict import run_test
 
 
 def inputs(given, rng):
     given.start = [1.0, 0.0]
+    given.field_points = [[1.0, math.log(3.0), 0.0], [0.0, 1.0, 0.5]]  # (theta, psi, gamma) for the field
     ### BEGIN HIDDEN TESTS
     given.step_case = [*rng.normal(size=2).tolist(), float(rng.uniform(0.05, 0.2)), float(rng.uniform(0.1, 1.0))]
     ### END HIDDEN TESTS
 
 
 def probe(given, seen):
+    seen.fields = [list(dirac_gan_vector_field(*point)) for point in given.field_points]
     seen.free = simulate_dirac_gan(*given.start, 0.1, 300, 0.0)
-    ### BEGIN HIDDEN TESTS
     seen.damped = simulate_dirac_gan(*given.start, 0.1, 300, 0.5)
+    ### BEGIN HIDDEN TESTS
     theta0, psi0, eta, gamma = given.step_case
     seen.one_step = simulate_dirac_gan(theta0, psi0, eta, 1, gamma)
     ### END HIDDEN TESTS
 
 
 def judge(given, seen):
+    with prerequisite("dirac_gan_vector_field", "test_dirac_gan_field"):
+        for (theta, psi, gamma), field in zip(given.field_points, as_list(seen.fields, "Dirac-GAN fields", 2)):
+            name = f"dirac_gan_vector_field({theta:.3g}, {psi:.3g}, {gamma:.3g})"
+            slope = 1 / (1 + math.exp(theta * psi))  # f'(psi theta) = sigmoid(-psi theta)
+            check_close(name, as_list(field, name, 2), [-psi * slope, theta * slope - gamma * psi], atol=1e-9)
+    # the solution ends at 1.40 without a penalty and at 0.0008 with gamma = 0.5 (a penalty of the wrong sign:
+    # 1e5; gamma not passed on to the field: 1.40)
     free = as_tensor(seen.free, "simulate_dirac_gan(1, 0, 0.1, 300, gamma=0)", shape=(301, 2))
     check_true(bool(free[-1].norm() > free[0].norm()), (
         f"without a penalty the Dirac-GAN ended at distance {float(free[-1].norm()):.3g} from (0, 0),"
         " expected more than the start (1.0): simultaneous steps circle outwards."
     ))
-    ### BEGIN HIDDEN TESTS
     damped = as_tensor(seen.damped, "simulate_dirac_gan(1, 0, 0.1, 300, gamma=0.5)", shape=(301, 2))
     check_true(bool(damped[-1].norm() < 0.05), (
-        f"with gamma=0.5 the Dirac-GAN ended at distance {float(damped[-1].norm()):.3g} from (0, 0); expected < 0.05."
+        f"with gamma=0.5 the Dirac-GAN ended at distance {float(damped[-1].norm()):.3g} from (0, 0); expected < 0.05:"
+        " pass gamma on to dirac_gan_vector_field at every step."
     ))
+    ### BEGIN HIDDEN TESTS
     theta, psi, eta, gamma = given.step_case
     one_step = as_tensor(seen.one_step, "simulate_dirac_gan(theta0, psi0, eta, 1, gamma)", shape=(2, 2))
     slope = 1 / (1 + math.exp(theta * psi))

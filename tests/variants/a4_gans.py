@@ -1,44 +1,150 @@
-"""Plausible wrong implementations of a4_gans and the test cells each must fail."""
+"""Plausible wrong implementations of a4_gans and the test cells each must fail.
+
+The ring and DCGAN sample tests check the losses and train_gan first (prerequisites), so a
+variant whose loss or train_gan is wrong on small inputs also loses those cells, with a
+message naming the function."""
 
 from course_utils.grading.samples import Variant
 
 VARIANTS = [
     Variant(
         "minimax loss submitted as the non-saturating one",
-        (("    return F.softplus(-logits_fake).mean()\n", "    return -F.softplus(logits_fake).mean()\n"),),
-        frozenset({"test_generator_loss_values", "test_generator_loss_gradients"}),
+        (
+            (
+                "    return F.softplus(-logits_fake).mean()\n",
+                "    return -F.softplus(logits_fake).mean()\n",
+            ),
+        ),
+        # on its own the ring still trains (the minimax run: 8 modes, about 65% high quality), so
+        # the ring and DCGAN cells fail through their generator_loss_nonsaturating prerequisite
+        frozenset(
+            {
+                "test_generator_loss_values",
+                "test_generator_loss_gradients",
+                "test_ring_coverage",
+                "test_dcgan_samples",
+            }
+        ),
+        visible="test_generator_loss_values",
     ),
     Variant(
         "probabilities used where logits are expected (sigmoid applied before a logit loss)",
-        (("return F.softplus(-logits_real).mean() + F.softplus(logits_fake).mean()",
-          "return F.softplus(-torch.sigmoid(logits_real)).mean() + F.softplus(torch.sigmoid(logits_fake)).mean()"),),
-        # D barely tells data from fakes: the ring collapses (0 modes); the DCGAN still passes its
-        # sample test on some seeds (46% confident, 9 classes measured), so that cell is not counted on
-        frozenset({"test_discriminator_loss", "test_ring_coverage"}),
+        (
+            (
+                "return F.softplus(-logits_real).mean() + F.softplus(logits_fake).mean()",
+                "return F.softplus(-torch.sigmoid(logits_real)).mean() + F.softplus(torch.sigmoid(logits_fake)).mean()",
+            ),
+        ),
+        frozenset({"test_discriminator_loss", "test_ring_coverage", "test_dcgan_samples"}),
+        visible="test_discriminator_loss",
+    ),
+    Variant(
+        "discriminator loss computed from probabilities with F.binary_cross_entropy (log clipped at -100)",
+        (
+            (
+                "return F.softplus(-logits_real).mean() + F.softplus(logits_fake).mean()",
+                "return (F.binary_cross_entropy(torch.sigmoid(logits_real), torch.ones_like(logits_real))\n"
+                "            + F.binary_cross_entropy(torch.sigmoid(logits_fake), torch.zeros_like(logits_fake)))",
+            ),
+        ),
+        # exact for the small logits of training: only the stability check at logits of 120 catches it
+        frozenset({"test_discriminator_loss"}),
+        visible="test_discriminator_loss",
     ),
     Variant(
         "non-saturating generator loss with the wrong sign",
-        (("    return F.softplus(-logits_fake).mean()\n", "    return -F.softplus(-logits_fake).mean()\n"),),
-        frozenset({"test_generator_loss_values", "test_generator_loss_gradients", "test_ring_coverage",
-                   "test_dcgan_samples"}),
+        (
+            (
+                "    return F.softplus(-logits_fake).mean()\n",
+                "    return -F.softplus(-logits_fake).mean()\n",
+            ),
+        ),
+        frozenset(
+            {
+                "test_generator_loss_values",
+                "test_generator_loss_gradients",
+                "test_ring_coverage",
+                "test_dcgan_samples",
+            }
+        ),
+        visible="test_generator_loss_values",
     ),
     Variant(
         "log(sigmoid(x)) computed naively (inf at logits of size 100)",
-        (("return F.softplus(-logits_real).mean() + F.softplus(logits_fake).mean()",
-          "return -torch.log(torch.sigmoid(logits_real)).mean() - torch.log(1 - torch.sigmoid(logits_fake)).mean()"),),
+        (
+            (
+                "return F.softplus(-logits_real).mean() + F.softplus(logits_fake).mean()",
+                "return -torch.log(torch.sigmoid(logits_real)).mean() - torch.log(1 - torch.sigmoid(logits_fake)).mean()",
+            ),
+        ),
         frozenset({"test_discriminator_loss"}),
+        visible="test_discriminator_loss",
+    ),
+    Variant(
+        "generator losses computed naively from probabilities (inf at logits of size 100)",
+        (
+            (
+                "    return -F.softplus(logits_fake).mean()\n",
+                "    return torch.log(1 - torch.sigmoid(logits_fake)).mean()\n",
+            ),
+            (
+                "    return F.softplus(-logits_fake).mean()\n",
+                "    return -torch.log(torch.sigmoid(logits_fake)).mean()\n",
+            ),
+        ),
+        frozenset({"test_generator_loss_values"}),
+        visible="test_generator_loss_values",
+    ),
+    Variant(
+        "optimal discriminator upside down: p_model / (p_data + p_model)",
+        (
+            (
+                "    return p_data / (p_data + p_model)\n",
+                "    return p_model / (p_data + p_model)\n",
+            ),
+        ),
+        frozenset({"test_optimal_discriminator"}),
+        visible="test_optimal_discriminator",
     ),
     Variant(
         "discriminator trained on un-detached fakes whose gradients also update G",
-        (("fake = generator(z).detach()", "fake = generator(z)"),
-         ("        g_optimizer.zero_grad()\n        g_loss.backward()\n        g_optimizer.step()\n",
-          "        g_loss.backward()\n        g_optimizer.step()\n        g_optimizer.zero_grad()\n")),
-        # the leaked discriminator gradient collapses the ring generator onto about 3 modes
-        frozenset({"test_train_gan_gradients", "test_ring_coverage"}),
+        (
+            ("fake = generator(z).detach()", "fake = generator(z)"),
+            (
+                "        g_optimizer.zero_grad()\n        g_loss.backward()\n        g_optimizer.step()\n",
+                "        g_loss.backward()\n        g_optimizer.step()\n        g_optimizer.zero_grad()\n",
+            ),
+        ),
+        # the leaked discriminator gradient collapses the ring generator onto 3 modes (89% high quality);
+        # its DCGAN still scores (61% confident), and fails through the train_gan prerequisite
+        frozenset({"test_train_gan_gradients", "test_ring_coverage", "test_dcgan_samples"}),
+        visible="test_train_gan_gradients",
     ),
     Variant(
         "k ignored: one discriminator step per generator step",
         (("        for _ in range(k):\n", "        for _ in range(1):\n"),),
         frozenset({"test_train_gan_k_steps"}),
+        visible="test_train_gan_k_steps",
+    ),
+    Variant(
+        # a fixture more than a mistake: no generator at all, points spread evenly on the ring's
+        # circle (train_gan replaces the ring MLP's forward and skips training). It reaches all 8
+        # modes with about 19% high quality: the ring test must reject it by its quality bar
+        "ring generator replaced by points spread evenly on the circle (all modes, no concentration)",
+        (
+            (
+                "    device = next(generator.parameters()).device\n",
+                "    device = next(generator.parameters()).device\n"
+                '    if type(generator).__name__ == "MLPGenerator":\n'
+                "        def on_circle(z):\n"
+                "            angle = 2 * math.pi * torch.special.ndtr(z[:, 0])\n"
+                "            return 2 * torch.stack([torch.cos(angle), torch.sin(angle)], dim=1)\n"
+                "\n"
+                "        generator.forward = on_circle\n"
+                '        return {"d_loss": [1.0] * n_steps, "g_loss": [1.0] * n_steps, "d_fake": [0.5] * n_steps}\n',
+            ),
+        ),
+        frozenset({"test_ring_coverage"}),
+        visible="test_ring_coverage",
     ),
 ]
