@@ -296,7 +296,7 @@ for name, value in rows.items():
 # on this split are 25.2 nats for independent pixels and 20.2 for a mixture of 10 Bernoulli
 # models). Assignment 2's 8-dimensional VAE reaches about 19 nats ELBO and 18.2 IWAE.
 #
-# The seed's point: **a bound is a weaker evaluation.** The VAE's true NLL lies somewhere
+# The lesson: **a bound is a weaker evaluation.** The VAE's true NLL lies somewhere
 # below its IWAE number, and we cannot say where. An autoregressive model's NLL is exact, so two
 # such models can be compared to the last decimal; a VAE can look worse than it is because
 # its encoder is poor, not its generative model.
