@@ -1,6 +1,7 @@
 """`course grade` gives each broken or hostile submission its deserved score and a clear outcome,
 and the batch goes on. Uses a5 (it runs in seconds)."""
 
+import re
 import zipfile
 from pathlib import Path
 
@@ -167,7 +168,13 @@ CASES = {
     "changed_metadata": (_changed_metadata, FULL, "metadata restored"),
     "always_equal": (lambda: _with_code_after_first_solution(ALWAYS_EQUAL), FULL - 3, "6/7"),
     "snoop": (lambda: _with_code_after_first_solution(SNOOP), FULL, "7/7"),
-    "fork_bomb": (lambda: _with_code_at_end("import os\nwhile True:\n    os.fork()"), FULL, "7/7"),
+    # The bomb is the last cell, after every test: on a loaded machine its own cell may run out
+    # the notebook's time instead of failing at the process limit; the score is full either way.
+    "fork_bomb": (
+        lambda: _with_code_at_end("import os\nwhile True:\n    os.fork()"),
+        FULL,
+        "7/7|time limit",
+    ),
     "output_flood": (
         lambda: _with_code_after_first_solution("print('spam\\n' * 2_000_000)"),
         FULL,
@@ -213,7 +220,7 @@ def test_deserved_score_and_outcome(graded, student):
     _, score, text = CASES[student]
     assert results[student].score == score, results[student].outcome
     assert results[student].max_score == FULL
-    assert text in results[student].outcome
+    assert re.search(text, results[student].outcome), results[student].outcome
 
 
 @pytest.mark.slow
