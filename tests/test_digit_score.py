@@ -10,6 +10,10 @@ import torch
 from course_utils import digit_score
 from course_utils.data import load_digits
 
+pytestmark = pytest.mark.xdist_group(
+    "test_digit_score"
+)  # its module fixture runs once, on one worker
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -13,6 +13,10 @@ from course_utils.grading.course import Course
 from course_utils.grading.grade import Settings, grade, parse_memory
 from course_utils.grading.samples import hostile, load_variants
 
+pytestmark = pytest.mark.xdist_group(
+    "test_grading_survives"
+)  # its module fixture runs once, on one worker
+
 ROOT = Path(__file__).resolve().parents[1]
 COURSE = Course(ROOT)
 A5 = "a5_gan_dynamics"

@@ -21,6 +21,10 @@ from course_utils.grading.course import Course
 from course_utils.grading.grade import Settings, grade
 from course_utils.grading.sandbox import UidPool
 
+pytestmark = pytest.mark.xdist_group(
+    "test_host_hardening"
+)  # its module fixture runs once, on one worker
+
 ROOT = Path(__file__).resolve().parents[1]
 COURSE = Course(ROOT)
 A5 = "a5_gan_dynamics"
