@@ -22,6 +22,8 @@ import time
 import traceback
 from pathlib import Path
 
+from .nbgrader_cli import path_with_alembic
+
 PRELOAD = ("nbgrader.apps", "torch", "course_utils.checks", "course_utils.grading.execute")
 SERVE = "--serve"
 
@@ -83,6 +85,7 @@ def serve() -> None:
         print(json.dumps({"pid": pid}), flush=True)
         _, status = os.waitpid(pid, 0)
         print(json.dumps({"exit": os.waitstatus_to_exitcode(status)}), flush=True)
+    os._exit(0)  # nothing to clean up; the interpreter's teardown with torch loaded costs seconds
 
 
 class Forker:
@@ -117,16 +120,13 @@ class Forker:
         Raises subprocess.TimeoutExpired after `timeout` seconds (the whole process group is
         killed) and RuntimeError with the end of the log when the run fails.
         """
-        bin_dir = str(
-            Path(sys.executable).parent
-        )  # nbgrader runs `alembic` from the environment's bin/
         log = root / "autograde.log"
         request = {
             "argv": argv,
             "root": str(root),
             "log": str(log),
             "memory": memory,
-            "env": {**env, "PATH": bin_dir + os.pathsep + os.environ.get("PATH", "")},
+            "env": {**env, "PATH": path_with_alembic()},
         }
         self.process.stdin.write((json.dumps(request) + "\n").encode())
         self.process.stdin.flush()

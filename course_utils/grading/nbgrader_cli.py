@@ -1,10 +1,9 @@
-"""Run nbgrader's own commands in a subprocess, with a course root and gradebook of our choosing."""
+"""What nbgrader needs around it: a gradebook URL, its schema version, `alembic` on PATH, an error type."""
 
 from __future__ import annotations
 
+import functools
 import os
-import signal
-import subprocess
 import sys
 from pathlib import Path
 
@@ -13,49 +12,30 @@ class NbgraderError(RuntimeError):
     """An nbgrader command failed; the message carries the end of its log."""
 
 
-def run_nbgrader(
-    args: list[str],
-    root: Path,
-    db_url: str | None = None,
-    timeout: float | None = None,
-    env: dict | None = None,
-    preexec_fn=None,
-    check: bool = True,
-    module: str = "nbgrader",
-) -> subprocess.CompletedProcess:
-    """`python -m MODULE ARGS` (nbgrader's own command by default) with cwd=root, so root's
-    nbgrader_config.py applies; nbgrader's command also gets root and db_url as options."""
-    bin_dir = str(
-        Path(sys.executable).parent
-    )  # nbgrader runs `alembic` from the environment's bin/
-    path = bin_dir + os.pathsep + os.environ.get("PATH", "")
-    cmd = [sys.executable, "-m", module, *args]
-    if module == "nbgrader":
-        cmd.append(f"--CourseDirectory.root={root}")
-        if db_url:
-            cmd.append(f"--CourseDirectory.db_url={db_url}")
-    proc = subprocess.Popen(
-        cmd,
-        cwd=root,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        encoding="utf-8",
-        errors="replace",  # what a student's kernel printed is never decoded strictly
-        env={**os.environ, "PATH": path, **(env or {})},
-        preexec_fn=preexec_fn,
-        start_new_session=True,
-    )
-    try:
-        stdout, stderr = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)  # nbgrader and everything it started
-        proc.communicate()
-        raise
-    proc = subprocess.CompletedProcess(cmd, proc.returncode, stdout, stderr)
-    if check and proc.returncode != 0:
-        tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
-        raise NbgraderError(f"{module} {' '.join(args)} failed (exit {proc.returncode}):\n{tail}")
-    return proc
+def path_with_alembic() -> str:
+    """PATH with this environment's bin/ first: nbgrader runs `alembic` when it creates a gradebook."""
+    bin_dir, path = str(Path(sys.executable).parent), os.environ.get("PATH", "")
+    return path if path.split(os.pathsep)[0] == bin_dir else bin_dir + os.pathsep + path
+
+
+@functools.cache
+def _alembic_head() -> str:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+    from nbgrader.dbutil import ALEMBIC_DIR
+
+    config = Config()
+    config.set_main_option("script_location", ALEMBIC_DIR)
+    return ScriptDirectory.from_config(config).get_current_head()
+
+
+def read_schema_version_in_process() -> None:
+    """nbgrader stamps every new gradebook with its schema version, which it learns by running
+    `alembic heads` in a subprocess that imports nbgrader again (5 s on 2 cores, per gradebook).
+    The version is fixed for the installed nbgrader: read it once, here, with alembic's own API."""
+    import nbgrader.api
+
+    nbgrader.api.get_alembic_version = _alembic_head
 
 
 def sqlite_url(path: Path) -> str:

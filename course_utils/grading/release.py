@@ -8,21 +8,31 @@ import tempfile
 from pathlib import Path
 
 from .course import Course
-from .nbgrader_cli import run_nbgrader, sqlite_url
+from .nbgrader_cli import NbgraderError, read_schema_version_in_process, sqlite_url
 
 
 def generate(course: Course, assignment_id: str, release_dir: Path, db_url: str) -> Path:
-    """Generate the student version of one assignment into release_dir/<id>/ and record it in db_url."""
-    run_nbgrader(
-        [
-            "generate_assignment",
-            assignment_id,
-            "--force",
-            f"--CourseDirectory.release_directory={release_dir}",
-        ],
-        root=course.root,
-        db_url=db_url,
-    )
+    """Generate the student version of one assignment into release_dir/<id>/ and record it in db_url.
+
+    nbgrader's generate_assignment runs in this process, with the course's nbgrader_config.py:
+    a `python -m nbgrader` per call would pay nbgrader's import time (about 10 s on 2 cores)
+    twice per grading batch. Only the instructor's solutions are read here."""
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(course.root)).load_config()
+    config.CourseDirectory.root = str(course.root)
+    config.CourseDirectory.db_url = db_url
+    config.CourseDirectory.release_directory = str(release_dir)
+    api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+    read_schema_version_in_process()
+    result = api.generate_assignment(assignment_id, force=True, create=True)
+    if not result["success"]:
+        tail = "\n".join(
+            (result.get("log", "") + result.get("error", "")).strip().splitlines()[-15:]
+        )
+        raise NbgraderError(f"nbgrader generate_assignment {assignment_id} failed:\n{tail}")
     return release_dir / assignment_id
 
 
