@@ -1,14 +1,15 @@
 """`course calibrate`: how often each graded cell passes the solution, and each wrong variant, over seeds.
 
 The solution and every variant of tests/variants/<id>.py are graded `seeds` times, each copy with
-the notebook's seed changed (`setup(seed=0)` becomes `setup(seed=s)`), in one sandboxed batch with
-its own grading seed. Per test cell, the report gives the solution's pass rate (its false rejects
+the notebook's seeds moved to seed s (see `reseeded`), in one sandboxed batch with its own
+grading seed. Per test cell, the report gives the solution's pass rate (its false rejects
 are the rest) and the pass rate of each variant that must fail the cell (its false accepts).
 """
 
 from __future__ import annotations
 
 import copy
+import re
 import tempfile
 from datetime import date
 from pathlib import Path
@@ -20,15 +21,29 @@ from .grade import Settings, cell_scores, grade
 from .samples import apply, grade_ids, load_variants, write_submission
 
 SEED_CALL = "setup(seed=0)"
+MANUAL_SEED = re.compile(r"\bmanual_seed\((\d+)\)")
+SEED_STRIDE = 1000  # manual_seed(n) becomes manual_seed(n + 1000 * seed): distinct streams per seed
 
 
 def reseeded(nb: nbformat.NotebookNode, seed: int) -> nbformat.NotebookNode:
-    """nb with its one `setup(seed=0)` call seeded with `seed`."""
+    """nb with every seed its own cells set moved to calibration seed `seed`: its one
+    `setup(seed=0)` call becomes `setup(seed=seed)` and each `manual_seed(n)` (a cell that
+    reseeds before training, as the ring GAN does) `manual_seed(n + 1000 * seed)`. Graded
+    test cells are left alone: the grader runs the gradebook's copy of them."""
     nb = copy.deepcopy(nb)
-    cells = [c for c in nb.cells if c.cell_type == "code" and SEED_CALL in c.source]
-    if len(cells) != 1:
-        raise ValueError(f"expected one cell calling {SEED_CALL}, found {len(cells)}")
-    cells[0].source = cells[0].source.replace(SEED_CALL, f"setup(seed={seed})")
+    code = [
+        c
+        for c in nb.cells
+        if c.cell_type == "code" and not c.metadata.get("nbgrader", {}).get("grade")
+    ]
+    calls = [c for c in code if SEED_CALL in c.source]
+    if len(calls) != 1:
+        raise ValueError(f"expected one cell calling {SEED_CALL}, found {len(calls)}")
+    calls[0].source = calls[0].source.replace(SEED_CALL, f"setup(seed={seed})")
+    for cell in code:
+        cell.source = MANUAL_SEED.sub(
+            lambda m: f"manual_seed({int(m.group(1)) + SEED_STRIDE * seed})", cell.source
+        )
     return nb
 
 
