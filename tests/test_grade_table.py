@@ -3,8 +3,14 @@
 import csv
 
 import nbformat
+import pytest
+from nbgrader.api import Gradebook
 
-from course_utils.grading.grade import Result, _banner, failed_tests, write_all_grades, write_csv
+from course_utils.grading import records
+from course_utils.grading.export import COLUMNS, export
+from course_utils.grading.grade import _banner, failed_tests
+from course_utils.grading.nbgrader_cli import sqlite_url
+from course_utils.grading.release import generate
 
 
 def rows(path):
@@ -12,26 +18,28 @@ def rows(path):
         return list(csv.reader(f))
 
 
-def test_grades_csv_keeps_every_assignment_graded_into_the_folder(tmp_path):
-    a1 = [Result("ada", 22, 22, "7/7 test cells passed"), Result("bob", 8, 22, "cell 12: timeout")]
-    a5 = [Result("ada", 20, 20, "7/7 test cells passed")]
-    write_csv(a5, "a5_gan_dynamics", tmp_path / "grades_a5_gan_dynamics.csv")
-    write_csv(a1, "a1_autoregressive", tmp_path / "grades_a1_autoregressive.csv")
-    write_all_grades(tmp_path)
-    assert rows(tmp_path / "grades.csv") == [
-        ["student_id", "assignment", "score", "max_score", "outcome"],
-        ["ada", "a1_autoregressive", "22", "22", "7/7 test cells passed"],
-        ["bob", "a1_autoregressive", "8", "22", "cell 12: timeout"],
-        ["ada", "a5_gan_dynamics", "20", "20", "7/7 test cells passed"],
-    ]
-
-
-def test_regrading_an_assignment_replaces_its_rows(tmp_path):
-    write_csv([Result("ada", 3, 20, "first try")], "a5", tmp_path / "grades_a5.csv")
-    write_all_grades(tmp_path)
-    write_csv([Result("ada", 20, 20, "regraded")], "a5", tmp_path / "grades_a5.csv")
-    write_all_grades(tmp_path)
-    assert rows(tmp_path / "grades.csv")[1:] == [["ada", "a5", "20", "20", "regraded"]]
+@pytest.mark.slow  # nbgrader generate_assignment
+@pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")  # nbgrader's autoflush noise
+def test_export_has_a_row_per_student_and_assignment_and_quotes_student_text(course, tmp_path):
+    db_url = sqlite_url(tmp_path / "gradebook.db")
+    generate(course, "a5_gan_dynamics", tmp_path / "release", db_url)
+    with Gradebook(db_url) as gb:
+        records.ensure_table(gb)
+        gb.add_student("ada", first_name="=HYPERLINK(1)")
+        gb.add_student("bob")
+        gb.add_submission("a5_gan_dynamics", "ada")
+        records.save(gb, "a5_gan_dynamics", "ada", records.Record("-1 points?", "Ada L."))
+        gb.db.commit()
+    export(db_url, tmp_path)
+    table = rows(tmp_path / "grades.csv")
+    assert table[0] == COLUMNS
+    by_student = {row[3]: dict(zip(COLUMNS, row)) for row in table[1:]}
+    assert set(by_student) == {"ada", "bob"}
+    assert by_student["bob"]["outcome"] == "no submission" and by_student["bob"]["score"] == "0.0"
+    assert by_student["ada"]["first_name"] == "'=HYPERLINK(1)"
+    assert by_student["ada"]["outcome"] == "'-1 points?"
+    assert by_student["ada"]["submitted_as"] == "Ada L."
+    assert rows(tmp_path / "grades_a5_gan_dynamics.csv") == table
 
 
 def graded_cell(source, grade_id, points, error=None):

@@ -1,4 +1,4 @@
-"""The `course` command: release, grade, demo, check, bench, calibrate, sync."""
+"""The `course` command: release, grade, export, demo, check, bench, calibrate, sync."""
 
 from __future__ import annotations
 
@@ -36,6 +36,18 @@ def _grade(args, course: Course) -> None:
     print(
         f"\ngradebook, grades_{args.id}.csv, grades.csv (every assignment) and feedback/ written to {Path(args.out).resolve()}"
     )
+
+
+def _export(args, course: Course) -> None:
+    from .export import export
+    from .nbgrader_cli import sqlite_url
+
+    out = Path(args.out).resolve()
+    db_url = args.db or sqlite_url(out / "gradebook.db")
+    if not args.db and not (out / "gradebook.db").exists():
+        raise SystemExit(f"no gradebook in {out}: grade first, or pass --db")
+    for path in export(db_url, out):
+        print(f"written {path}")
 
 
 def _demo(args, course: Course) -> None:
@@ -127,6 +139,17 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--db", default=None, help="gradebook SQLAlchemy URL (default: sqlite in --out)")
     g.add_argument("--out", default="grading", help="output folder (default ./grading)")
     g.set_defaults(run=_grade)
+
+    e = sub.add_parser(
+        "export",
+        help="write grades.csv and grades_<id>.csv from the gradebook",
+        description="Export every student of every assignment in the gradebook, with manual grades "
+        "from formgrader and late penalties, as nbgrader export does, plus the grader's outcome line. "
+        "course grade runs this at the end of every batch.",
+    )
+    e.add_argument("--db", default=None, help="gradebook SQLAlchemy URL (default: sqlite in --out)")
+    e.add_argument("--out", default="grading", help="folder of the CSVs (default ./grading)")
+    e.set_defaults(run=_export)
 
     d = sub.add_parser(
         "demo",

@@ -8,7 +8,6 @@ student at a time, so SQLite never sees two writers.
 
 from __future__ import annotations
 
-import csv
 import html
 import os
 import re
@@ -26,11 +25,13 @@ import nbformat
 from nbgrader.api import Gradebook
 from sqlalchemy.exc import SAWarning
 
-from . import autograde_student
+from . import autograde_student, records
 from .course import NOTEBOOK_TIMEOUT, Course
 from .execute import GRADING_KEY
+from .export import export
 from .files import copy_tree
 from .nbgrader_cli import sqlite_url
+from .records import Record
 from .release import generate
 from .sandbox import KERNEL_NAME, Limits, UidPool, check_available, write_kernelspec
 from .submissions import Submission, collect
@@ -136,6 +137,8 @@ def grade(
     master_db = work / "master.db"
     generate(course, assignment_id, work / "release", sqlite_url(master_db))
     generate(course, assignment_id, work / "release-main", db_url)
+    with Gradebook(db_url) as gb:
+        records.ensure_table(gb)
 
     release = nbformat.read(
         work / "release" / assignment_id / f"{assignment_id}.ipynb", as_version=4
@@ -171,8 +174,7 @@ def grade(
                 results.append(_record_ungradable(sub, assignment_id, db_url, out_dir))
     _copy_mathjax(out_dir / "mathjax")
     results.sort(key=lambda r: r.student)
-    write_csv(results, assignment_id, out_dir / f"grades_{assignment_id}.csv")
-    write_all_grades(out_dir)
+    export(db_url, out_dir)
     shutil.rmtree(work, ignore_errors=True)
     return results
 
@@ -339,28 +341,34 @@ def _record(
 ) -> Result:
     private = _private(out_dir / ".work" / assignment_id, sub, assignment_id)
     root, autograded = private.root, private.step("autograded")
-    with Gradebook(db_url) as gb:
-        submission = _fresh_submission(gb, assignment_id, sub.student)
-        if failure is None and autograded.exists():
-            with Gradebook(sqlite_url(root / "gradebook.db")) as src:
-                _copy_grades(src, gb, assignment_id, sub.student)
-        else:
-            _zero(submission)
-        gb.db.commit()
-        score, max_score, failed, total = _scores(gb, assignment_id, sub.student)
+    graded = failure is None and autograded.exists()
     if failure is not None:
         outcome, failures = f"not graded: {failure}", []
+    elif not graded:
+        outcome, failures = "not graded: nbgrader wrote no autograded notebook", []
     else:
         nb = nbformat.read(autograded / f"{assignment_id}.ipynb", as_version=4)
         grading = nb.metadata.get(
             GRADING_KEY, {}
         )  # written by GuardedExecute, never by the student
+        with Gradebook(sqlite_url(root / "gradebook.db")) as src:
+            _, _, failed, total = _scores(src, assignment_id, sub.student)
         outcome = grading.get("event") or f"{total - failed}/{total} test cells passed"
         sub.notes += grading.get("dropped", [])
         failures = failed_tests(nb)
     public = Layout(out_dir, sub.student, assignment_id)
     published = _publish(private, public)
     outcome = quote("; ".join([outcome, *sub.notes, *published]), 1000)
+    with Gradebook(db_url) as gb:
+        submission = _fresh_submission(gb, assignment_id, sub.student)
+        if graded:
+            with Gradebook(sqlite_url(root / "gradebook.db")) as src:
+                _copy_grades(src, gb, assignment_id, sub.student)
+        else:
+            _zero(submission)
+        records.save(gb, assignment_id, sub.student, Record(outcome))
+        gb.db.commit()  # the student's grades and record together, or neither
+        score, max_score, _, _ = _scores(gb, assignment_id, sub.student)
     feedback = _add_banner(public.step("feedback"), outcome, failures)
     return Result(sub.student, score, max_score, outcome, feedback)
 
@@ -378,11 +386,12 @@ def failed_tests(nb: nbformat.NotebookNode) -> list[str]:
 
 
 def _record_ungradable(sub: Submission, assignment_id: str, db_url: str, out_dir: Path) -> Result:
+    outcome = quote("; ".join([f"not graded: {sub.problem}", *sub.notes]), 1000)
     with Gradebook(db_url) as gb:
         _zero(_fresh_submission(gb, assignment_id, sub.student))
+        records.save(gb, assignment_id, sub.student, Record(outcome))
         gb.db.commit()
         score, max_score, _, _ = _scores(gb, assignment_id, sub.student)
-    outcome = quote(f"not graded: {sub.problem}", 1000)
     feedback = Layout(out_dir, sub.student, assignment_id).step("feedback") / "index.html"
     feedback.parent.mkdir(parents=True, exist_ok=True)
     feedback.write_text(_banner_page(outcome))
@@ -425,46 +434,10 @@ def _add_banner(feedback_dir: Path, outcome: str, failures: list[str]) -> Path:
     return pages[0]
 
 
-CSV_HEADER = ["student_id", "assignment", "score", "max_score", "outcome"]
-
-
 def quote(text: str, limit: int = 300) -> str:
     """Text that came from a student, fit for one line: control characters escaped, shortened."""
     text = "".join(c if c.isprintable() else ascii(c)[1:-1] for c in str(text))
     return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def csv_cell(text: str) -> str:
-    """A CSV cell a spreadsheet will not run as a formula."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def write_csv(results: list[Result], assignment_id: str, path: Path) -> None:
-    with path.open("w", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(CSV_HEADER)
-        for r in results:
-            writer.writerow(
-                [
-                    csv_cell(r.student),
-                    assignment_id,
-                    f"{r.score:g}",
-                    f"{r.max_score:g}",
-                    csv_cell(r.outcome),
-                ]
-            )
-
-
-def write_all_grades(out_dir: Path) -> None:
-    """grades.csv: the rows of every grades_<id>.csv in out_dir, one assignment after another."""
-    rows = []
-    for path in sorted(out_dir.glob("grades_*.csv")):
-        with path.open(newline="") as f:
-            rows += list(csv.reader(f))[1:]
-    with (out_dir / "grades.csv").open("w", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(CSV_HEADER)
-        writer.writerows(rows)
 
 
 def format_table(results: list[Result], assignment_id: str) -> str:
