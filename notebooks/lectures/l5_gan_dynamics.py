@@ -167,8 +167,9 @@ print(
 # %% [markdown]
 # ## 4. Alternating steps: determinant 1 and a conserved ellipse
 #
-# The original GAN algorithm updates the players *in turn*: first $x$, then $y$ reacting
-# to the new $x$:
+# The original GAN algorithm updates the players *in turn*. Its Algorithm 1 steps the
+# discriminator first; here we let $x$ move first and $y$ react to the new $x$, the mirror
+# image of that order (the end of this section gives the other order's numbers):
 #
 # $$x_{t+1} = x_t - \eta\, y_t, \qquad y_{t+1} = y_t + \eta\, x_{t+1} .$$
 #
@@ -190,6 +191,11 @@ print(
 # the new point gives $Q(x_{t+1}, y_{t+1}) = x_{t+1}\,(x_{t+1} + \eta y) + y^2 = x_{t+1} x + y^2$.
 # In matrix form, $Q(z) = z^\top Q_\eta z$ is conserved exactly when
 # $A_\eta^\top Q_\eta A_\eta = Q_\eta$.
+#
+# In Algorithm 1's order the discriminator $y$ moves first, $y_{t+1} = y_t + \eta\, x_t$, and
+# then $x_{t+1} = x_t - \eta\, y_{t+1}$. The one-step matrix is the same two shears in the
+# other order, again with determinant 1, and the same rearrangement shows that it conserves
+# $x^2 + y^2 + \eta\, x y$: an ellipse tilted the other way, along $y = -x$.
 
 
 # %%
@@ -534,7 +540,8 @@ plt.show()
 #   implementations) are the explicit Euler steps of Section 3: with a fixed learning rate
 #   the rotation slowly gains amplitude.
 # * **Algorithm 1** of Goodfellow et al. (2014) alternates: $k$ discriminator steps, then one
-#   generator step. On the bilinear game that is the determinant-1 map of Section 4:
+#   generator step. On the bilinear game (with $k = 1$) that is the determinant-1 map of
+#   Section 4 in its discriminator-first order:
 #   neutrally stable, orbiting forever rather than converging. It is a real improvement over
 #   simultaneous steps, but not a cure.
 # * **What helps** changes the matrix: look-ahead (extragradient), a correction by the last

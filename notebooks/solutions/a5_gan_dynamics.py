@@ -671,8 +671,9 @@ write_metrics("a5_gan_dynamics", [
 #   the fakes to where the discriminator is now wrong, and the pair rotates around the
 #   equilibrium instead of settling. With any fixed step size the rotation slowly gains
 #   energy (factor $\sqrt{1+\eta^2}$ per step here).
-# * Alternating updates (the usual Algorithm 1 loop, D then G) are better, but only
-#   neutrally stable: they orbit forever.
+# * Alternating updates are better, but only neutrally stable: they orbit forever. You
+#   stepped x (the generator) first; Algorithm 1 steps the discriminator y first, and that
+#   order conserves x^2 + y^2 + eta*x*y instead, the same ellipse mirrored.
 # * Look-ahead (extragradient), momentum-like corrections (optimistic GDA) and a penalty on
 #   the discriminator's gradient (R1) turn the rotation into a contraction.
 #
