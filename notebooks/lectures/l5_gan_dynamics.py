@@ -114,6 +114,22 @@ print(
 )
 
 # %% [markdown]
+# Drawn against time, each player's position is a sinusoid, a quarter period behind the
+# other: $x$ is largest when $y$ crosses zero, and the other way round. Neither settles.
+
+# %%
+times = torch.linspace(0, 4 * math.pi, 200)
+path = flow(1.0, 0.5, times)
+fig, ax = plt.subplots(figsize=(8, 2.8))
+ax.plot(times, path[:, 0], label="$x(t)$ (generator)")
+ax.plot(times, path[:, 1], label="$y(t)$ (discriminator)")
+ax.plot(times, path.norm(dim=1), color="0.5", ls="--", label="$\\|z(t)\\|$")
+ax.axhline(0, color="0.8", lw=0.8)
+ax.set_xlabel("time $t$")
+ax.legend(loc="upper right", ncols=3)
+plt.show()
+
+# %% [markdown]
 # ## 3. Simultaneous steps: the linear map $I + \eta J$
 #
 # In practice both players take a gradient step of size $\eta$ *at the same time*, each
