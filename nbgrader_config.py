@@ -20,3 +20,7 @@ c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = r"\w*Warning: "
 # A deleted test cell is put back and graded, not left for manual grading.
 c.OverwriteCells.add_missing_cells = True
+# Late submissions (a submission time after `course grade --due`): nbgrader's penalty policy,
+# "none" (the time is recorded, nothing deducted) or "zero"; a LateSubmissionPlugin subclass set
+# as c.AssignLatePenalties.plugin_class can deduct anything else.
+c.LateSubmissionPlugin.penalty_method = "none"

@@ -24,6 +24,9 @@ def _grade(args, course: Course) -> None:
         timeout=args.timeout,
         memory=parse_memory(args.memory),
         sandbox=not args.no_sandbox,
+        roster=Path(args.roster) if args.roster else None,
+        timestamps=Path(args.timestamps) if args.timestamps else None,
+        due=args.due,
     )
     if args.no_sandbox:
         print(
@@ -120,7 +123,9 @@ def parser() -> argparse.ArgumentParser:
     )
     g.add_argument("id", help="assignment id, e.g. a5_gan_dynamics")
     g.add_argument(
-        "submissions", help="folder <student>/<id>/<notebook>.ipynb, or a zip of notebooks"
+        "submissions",
+        help="folder <student>/<id>/<notebook>.ipynb, or a zip of notebooks (Canvas and Moodle "
+        "downloads included)",
     )
     g.add_argument("--workers", type=int, default=1, help="submissions graded at once (default 1)")
     g.add_argument(
@@ -138,6 +143,24 @@ def parser() -> argparse.ArgumentParser:
     )
     g.add_argument("--db", default=None, help="gradebook SQLAlchemy URL (default: sqlite in --out)")
     g.add_argument("--out", default="grading", help="output folder (default ./grading)")
+    g.add_argument(
+        "--roster",
+        default=None,
+        help="CSV with student_id and any of lms_id, email, name, first_name, last_name: "
+        "maps the names in an LMS download to student ids",
+    )
+    g.add_argument(
+        "--timestamps",
+        default=None,
+        help="CSV with file (a name in the download, or a student id) and timestamp (ISO 8601): "
+        "submission times; without it a zip entry's time is used",
+    )
+    g.add_argument(
+        "--due",
+        default=None,
+        help="due date, ISO 8601 (e.g. 2026-03-01T23:59:00+01:00; UTC without a zone); late "
+        "submissions get nbgrader's late penalty (LateSubmissionPlugin in nbgrader_config.py)",
+    )
     g.set_defaults(run=_grade)
 
     e = sub.add_parser(

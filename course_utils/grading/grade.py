@@ -30,6 +30,7 @@ from .course import NOTEBOOK_TIMEOUT, Course
 from .execute import GRADING_KEY
 from .export import export
 from .files import copy_tree
+from .intake import load_roster, load_timestamps, parse_due
 from .nbgrader_cli import sqlite_url
 from .records import Record
 from .release import generate
@@ -65,7 +66,8 @@ UNSANDBOXED = "UNSANDBOXED (--no-sandbox)"
 
 @dataclass
 class Settings:
-    """How to grade: workers, device, per-notebook seconds, memory limit in bytes, sandbox, test seed."""
+    """How to grade: workers, device, per-notebook seconds, memory limit in bytes, sandbox, test
+    seed; and how to read the download: roster CSV, timestamps CSV, due date."""
 
     workers: int = 1
     device: str = "cpu"
@@ -73,6 +75,9 @@ class Settings:
     memory: int | None = 6 * 2**30
     sandbox: bool = True
     seed: int | None = None  # of the hidden test inputs; None draws a fresh one per grading run
+    roster: Path | None = None  # student_id plus lms_id, email, name, first_name, last_name
+    timestamps: Path | None = None  # file (name in the download, or student id), timestamp
+    due: str | None = None  # ISO 8601; None keeps the gradebook's due date
 
 
 @dataclass(frozen=True)
@@ -130,6 +135,8 @@ def grade(
     course.check_id(assignment_id)
     out_dir = Path(out_dir).resolve()
     _check_arguments(Path(submissions), out_dir, settings, db_url)
+    roster, times = load_roster(settings.roster), load_timestamps(settings.timestamps)
+    due = parse_due(settings.due)
     work = out_dir / ".work" / assignment_id
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
@@ -139,11 +146,14 @@ def grade(
     generate(course, assignment_id, work / "release-main", db_url)
     with Gradebook(db_url) as gb:
         records.ensure_table(gb)
+        due = _set_due(gb, assignment_id, due)
+    with Gradebook(sqlite_url(master_db)) as gb:
+        _set_due(gb, assignment_id, due)  # nbgrader's late penalty reads it in each student's copy
 
     release = nbformat.read(
         work / "release" / assignment_id / f"{assignment_id}.ipynb", as_version=4
     )
-    subs = collect(Path(submissions), assignment_id, work / "staging", release)
+    subs = collect(Path(submissions), assignment_id, work / "staging", release, roster, times)
     if not subs:
         raise SystemExit(f"no submissions found in {submissions}")
     if not settings.sandbox:
@@ -177,6 +187,15 @@ def grade(
     export(db_url, out_dir)
     shutil.rmtree(work, ignore_errors=True)
     return results
+
+
+def _set_due(gb: Gradebook, assignment_id: str, due):
+    """Set the assignment's due date when given; returns the one in force."""
+    assignment = gb.find_assignment(assignment_id)
+    if due is not None:
+        assignment.duedate = due
+        gb.db.commit()
+    return assignment.duedate
 
 
 def _check_arguments(
@@ -235,6 +254,8 @@ def _autograde_one(
     target = private.step("submitted")
     target.mkdir(parents=True)
     shutil.copy(sub.notebook, target / f"{assignment_id}.ipynb")
+    if sub.timestamp is not None:  # nbgrader's own file: it records the time, and any lateness
+        (target / "timestamp.txt").write_text(sub.timestamp.isoformat())
     shutil.copy(master_db, root / "gradebook.db")
     runtime = Path(tempfile.mkdtemp(prefix="course-kernel-"))  # IPC socket paths must stay short
     kernel = KERNEL_NAME if settings.sandbox else "python3"
@@ -293,6 +314,9 @@ def _autograde_one(
 def _copy_grades(src: Gradebook, dst: Gradebook, assignment_id: str, student: str) -> None:
     source = src.find_submission(assignment_id, student)
     for notebook in source.notebooks:
+        dst.find_submission_notebook(
+            notebook.name, assignment_id, student
+        ).late_submission_penalty = notebook.late_submission_penalty
         for grade in notebook.grades:
             target = dst.find_grade(grade.name, notebook.name, assignment_id, student)
             target.auto_score = grade.auto_score
@@ -303,12 +327,13 @@ def _copy_grades(src: Gradebook, dst: Gradebook, assignment_id: str, student: st
     dst.find_submission(assignment_id, student).timestamp = source.timestamp
 
 
-def _fresh_submission(gb: Gradebook, assignment_id: str, student: str):
-    """The student's submission record; every grade in it is overwritten by the caller."""
-    gb.update_or_create_student(student)
+def _fresh_submission(gb: Gradebook, assignment_id: str, sub: Submission):
+    """The student's submission record (nbgrader commits it); the caller overwrites every grade."""
+    gb.update_or_create_student(sub.student, **sub.person)
+    when = {"timestamp": sub.timestamp} if sub.timestamp else {}
     with warnings.catch_warnings():  # nbgrader's own autoflush noise on new submissions
         warnings.simplefilter("ignore", SAWarning)
-        return gb.update_or_create_submission(assignment_id, student)
+        return gb.update_or_create_submission(assignment_id, sub.student, **when)
 
 
 def _zero(submission) -> None:
@@ -319,10 +344,23 @@ def _zero(submission) -> None:
 
 
 def _scores(gb: Gradebook, assignment_id: str, student: str) -> tuple[float, float, int, int]:
+    """Score after nbgrader's late penalty, max score, failed and all graded cells."""
     sub = gb.find_submission(assignment_id, student)
     grades = [g for nb in sub.notebooks for g in nb.grades if g.max_score > 0]
     failed = sum(1 for g in grades if (g.score or 0) < g.max_score)
-    return float(sub.score), float(sub.max_score), failed, len(grades)
+    score = max(0.0, sub.score - sub.late_submission_penalty)
+    return float(score), float(sub.max_score), failed, len(grades)
+
+
+def _lateness(gb: Gradebook, assignment_id: str, student: str) -> list[str]:
+    """A note on how late the submission was and what nbgrader deducted for it."""
+    sub = gb.find_submission(assignment_id, student)
+    if not sub.total_seconds_late:
+        return []
+    hours = sub.total_seconds_late / 3600
+    return [
+        f"submitted {hours:.1f} h after the due date, late penalty {sub.late_submission_penalty:g}"
+    ]
 
 
 def cell_scores(out_dir: Path, assignment_id: str, student: str) -> dict[str, tuple[float, float]]:
@@ -353,6 +391,7 @@ def _record(
         )  # written by GuardedExecute, never by the student
         with Gradebook(sqlite_url(root / "gradebook.db")) as src:
             _, _, failed, total = _scores(src, assignment_id, sub.student)
+            sub.notes += _lateness(src, assignment_id, sub.student)
         outcome = grading.get("event") or f"{total - failed}/{total} test cells passed"
         sub.notes += grading.get("dropped", [])
         failures = failed_tests(nb)
@@ -360,14 +399,14 @@ def _record(
     published = _publish(private, public)
     outcome = quote("; ".join([outcome, *sub.notes, *published]), 1000)
     with Gradebook(db_url) as gb:
-        submission = _fresh_submission(gb, assignment_id, sub.student)
+        submission = _fresh_submission(gb, assignment_id, sub)
         if graded:
             with Gradebook(sqlite_url(root / "gradebook.db")) as src:
                 _copy_grades(src, gb, assignment_id, sub.student)
         else:
             _zero(submission)
-        records.save(gb, assignment_id, sub.student, Record(outcome))
-        gb.db.commit()  # the student's grades and record together, or neither
+        records.save(gb, assignment_id, sub.student, Record(outcome, sub.submitted_as))
+        gb.db.commit()  # the student's grades and record together
         score, max_score, _, _ = _scores(gb, assignment_id, sub.student)
     feedback = _add_banner(public.step("feedback"), outcome, failures)
     return Result(sub.student, score, max_score, outcome, feedback)
@@ -388,8 +427,8 @@ def failed_tests(nb: nbformat.NotebookNode) -> list[str]:
 def _record_ungradable(sub: Submission, assignment_id: str, db_url: str, out_dir: Path) -> Result:
     outcome = quote("; ".join([f"not graded: {sub.problem}", *sub.notes]), 1000)
     with Gradebook(db_url) as gb:
-        _zero(_fresh_submission(gb, assignment_id, sub.student))
-        records.save(gb, assignment_id, sub.student, Record(outcome))
+        _zero(_fresh_submission(gb, assignment_id, sub))
+        records.save(gb, assignment_id, sub.student, Record(outcome, sub.submitted_as))
         gb.db.commit()
         score, max_score, _, _ = _scores(gb, assignment_id, sub.student)
     feedback = Layout(out_dir, sub.student, assignment_id).step("feedback") / "index.html"

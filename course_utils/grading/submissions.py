@@ -1,23 +1,26 @@
 """Find each student's notebook in a folder or zip of submissions and decide whether it can be graded.
 
 Accepted layouts: <student>/<ID>/<notebook>.ipynb, <student>/<notebook>.ipynb, or
-<student>.ipynb (what a zip of one notebook per student usually holds). Only the notebook
-goes on to grading: files next to it (a torch.py that would shadow torch) are left behind.
+<student>.ipynb (what a zip of one notebook per student usually holds), and the file and folder
+names of Canvas and Moodle downloads (intake.py says which). Of several uploads of one file the
+newest is graded. Only the notebook goes on to grading: files next to it (a torch.py that would
+shadow torch) are left behind.
 """
 
 from __future__ import annotations
 
 import copy
-import re
+import os
 import zipfile
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
 import nbformat
 
 from .course import read_notebook
+from .intake import Origin, Roster, disambiguate, origin
 
-STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
 MAX_UNZIPPED_BYTES = 512 * 2**20
 MAX_NOTEBOOK_BYTES = 64 * 2**20
 EXPECTED_KERNEL = "python3"
@@ -31,6 +34,27 @@ class Submission:
     notebook: Path | None = None
     problem: str | None = None
     notes: list[str] = field(default_factory=list)
+    submitted_as: str = ""  # the name it came under, when that is not the student id
+    timestamp: datetime | None = None  # when it was submitted (UTC), for nbgrader's late penalty
+    person: dict[str, str] = field(default_factory=dict)  # first_name, last_name, email (roster)
+
+
+@dataclass(frozen=True)
+class Upload:
+    """One notebook (or link) found in the download, with what its name and time say."""
+
+    path: Path
+    origin: Origin
+    time: datetime | None
+
+    @property
+    def own_name(self) -> str:
+        """The student's own file name (LMS prefix and resubmission suffix removed)."""
+        return self.origin.file or self.path.name
+
+    def newness(self) -> tuple:
+        """Sorts uploads oldest first: by time, then Canvas's resubmission number, attachment id."""
+        return (self.time or datetime.min, self.origin.attempt, self.origin.order)
 
 
 def unzip(archive: Path, target: Path) -> Path:
@@ -44,7 +68,9 @@ def unzip(archive: Path, target: Path) -> Path:
                 parts = Path(member.filename).parts
                 if member.filename.startswith("/") or ".." in parts or parts[0] == "__MACOSX":
                     continue
-                zf.extract(member, target)
+                written = zf.extract(member, target)
+                when = datetime(*member.date_time, tzinfo=timezone.utc).timestamp()
+                os.utime(written, (when, when), follow_symlinks=False)  # the zip entry's time
     except zipfile.BadZipFile:
         raise SystemExit(f"{archive} is not a valid zip file") from None
     return target
@@ -99,53 +125,101 @@ def restore_metadata(nb: nbformat.NotebookNode, release: nbformat.NotebookNode) 
 
 
 def collect(
-    source: Path, assignment_id: str, staging: Path, release: nbformat.NotebookNode
+    source: Path,
+    assignment_id: str,
+    staging: Path,
+    release: nbformat.NotebookNode,
+    roster: Roster = Roster(),
+    times: dict[str, datetime] | None = None,
 ) -> list[Submission]:
-    """One Submission per student found under `source` (a folder or a .zip)."""
+    """One Submission per student found under `source` (a folder or a .zip).
+
+    times: {name in the download or student id: submission time}; without one, a file from a
+    zip has its zip entry's time (read as UTC).
+    """
     source = Path(source)
+    times = times or {}
     if not source.exists():
         raise SystemExit(f"submissions not found: {source}")
-    if source.suffix == ".zip":
+    zipped = source.suffix == ".zip"
+    if zipped:
         source = unzip(source, staging / "unzipped")
-    found: dict[str, list[Path]] = {}
+    uploads: list[tuple[str, Upload]] = []  # (entry name, upload)
     for entry in _visible(source.iterdir()):
-        if entry.is_symlink():
-            found[entry.name if entry.suffix != ".ipynb" else entry.stem] = [entry]
-        elif entry.is_dir():
-            found[entry.name] = _candidates(entry, assignment_id)
-        elif entry.suffix == ".ipynb":
-            found.setdefault(entry.stem, []).append(entry)
+        if entry.is_dir() and not entry.is_symlink():
+            paths = _candidates(entry, assignment_id) or [entry]  # empty: "no notebook found"
+        elif entry.is_symlink() or entry.suffix == ".ipynb":
+            paths = [entry]  # a link is never followed: _prepare says it was ignored
+        else:
+            continue
+        found = origin(entry.name, is_file=entry.is_symlink() or not entry.is_dir())
+        uploads += [(entry.name, Upload(p, found, _time(p, zipped))) for p in paths]
+    students = _student_ids([u.origin for _, u in uploads], roster)
+    grouped: dict[str, list[Upload]] = {}
+    for entry_name, upload in uploads:
+        student = students[upload.origin]
+        when = times.get(entry_name) or times.get(student) or upload.time
+        grouped.setdefault(student, []).append(Upload(upload.path, upload.origin, when))
     return [
-        _prepare(student, paths, assignment_id, staging, release)
-        for student, paths in sorted(found.items())
+        _prepare(student, group, assignment_id, staging, release, roster)
+        for student, group in sorted(grouped.items())
     ]
 
 
+def _time(path: Path, zipped: bool) -> datetime | None:
+    """A zipped file's entry time (naive UTC, as nbgrader stores times); None for a folder's."""
+    if not zipped or path.is_symlink():
+        return None
+    return datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).replace(tzinfo=None)
+
+
+def _student_ids(origins: list[Origin], roster: Roster) -> dict[Origin, str]:
+    """The student id of every origin: the roster's, else a safe id made from its name (a name
+    two LMS users share gets the LMS id appended)."""
+    lms_ids: dict[str, set[str]] = {}
+    for o in origins:
+        lms_ids.setdefault(o.name, set()).add(o.lms_id)
+
+    def display(o: Origin) -> str:
+        return f"{o.name}_{o.lms_id}" if len(lms_ids[o.name]) > 1 else o.name
+
+    unlisted = [o for o in origins if roster.find(o) is None]
+    safe = disambiguate([display(o) for o in unlisted])
+    return {o: roster.find(o) or safe[display(o)] for o in origins}
+
+
 def _prepare(
-    student: str, paths: list[Path], assignment_id: str, staging: Path, release
+    student: str, uploads: list[Upload], assignment_id: str, staging: Path, release, roster
 ) -> Submission:
-    sub = Submission(student)
-    if not STUDENT_ID.match(student):
-        sub.problem = "the folder name is not a valid student id (letters, digits, _ . @ -)"
-        return sub
+    sub = Submission(student, person=roster.people.get(student, {}))
+    names = sorted({u.origin.name for u in uploads})
+    if names != [student]:
+        sub.submitted_as = ", ".join(names)
     expected = f"{assignment_id}.ipynb"
-    links = [p for p in paths if not _regular(p)]
+    links = [u for u in uploads if not _regular(u.path)]
     if links:
-        sub.notes.append(f"{len(links)} links or special files ignored ({ascii(links[0].name)})")
-        paths = [p for p in paths if _regular(p)]
-    named = [p for p in paths if p.name == expected]
-    if named:
-        path = named[0]
-    elif len(paths) == 1:
-        path = paths[0]
-        if path.name != f"{student}.ipynb":
-            sub.notes.append(f"notebook was named {ascii(path.name)}, graded as {expected}")
-    elif not paths:
+        sub.notes.append(
+            f"{len(links)} links or special files ignored ({ascii(links[0].path.name)})"
+        )
+        uploads = [u for u in uploads if _regular(u.path)]
+    uploads = [u for u in uploads if not u.path.is_dir()]  # an empty folder has none
+    if not uploads:
         sub.problem = f"no notebook found (expected {expected})"
         return sub
-    else:
-        sub.problem = f"{len(paths)} notebooks and none named {expected}"
+    named = [u for u in uploads if u.own_name == expected]
+    pool = named or (uploads if len({u.own_name for u in uploads}) == 1 else [])
+    if not pool:
+        sub.problem = f"{len(uploads)} notebooks and none named {expected}"
         return sub
+    chosen = max(pool, key=Upload.newness)
+    if len(pool) > 1:
+        sub.notes.append(f"newest of {len(pool)} uploads graded")
+    if chosen.own_name not in (expected, f"{chosen.origin.name}.ipynb"):
+        sub.notes.append(f"notebook was named {ascii(chosen.own_name)}, graded as {expected}")
+    if chosen.origin.late:
+        sub.notes.append("the LMS marked it late")
+    sub.timestamp = chosen.time
+    path = chosen.path
     if path.stat().st_size > MAX_NOTEBOOK_BYTES:
         sub.problem = f"the notebook is larger than {MAX_NOTEBOOK_BYTES // 2**20} MiB"
         return sub
