@@ -18,6 +18,7 @@ import select
 import signal
 import subprocess
 import sys
+import threading
 import time
 import traceback
 from pathlib import Path
@@ -58,6 +59,7 @@ def _child(request: dict) -> None:
     os.dup2(fd, 2)
     code = 1
     try:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)  # the server ignores it; nbgrader must not
         os.setsid()
         os.chdir(request["root"])
         os.environ.update(request["env"])
@@ -73,7 +75,11 @@ def _child(request: dict) -> None:
 
 
 def serve() -> None:
-    """The warm server: import once, then fork one child per request line; report pid and exit code."""
+    """The warm server: import once, then fork one child per request line; report pid and exit code.
+
+    Ctrl-C in the terminal reaches the server too: it ignores it, and the grader, which gets it
+    as well, kills the running child and closes the server."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     for module in PRELOAD:
         __import__(module)
     print(json.dumps({"ready": True}), flush=True)
@@ -91,11 +97,13 @@ def serve() -> None:
 class Forker:
     """A warm server and the one student it grades at a time."""
 
-    def __init__(self):
+    def __init__(self, stopped: threading.Event):
         self.process = subprocess.Popen(
             [sys.executable, "-m", __name__, SERVE], stdin=subprocess.PIPE, stdout=subprocess.PIPE
         )
         self._buffer = b""
+        self._stopped = stopped  # set: kill the child at once, start none
+        self._child: int | None = None
         self._reply(None)
 
     def _reply(self, timeout: float | None) -> dict | None:
@@ -128,23 +136,42 @@ class Forker:
             "memory": memory,
             "env": {**env, "PATH": path_with_alembic()},
         }
+        if self._stopped.is_set():
+            raise RuntimeError("grading was interrupted")
         self.process.stdin.write((json.dumps(request) + "\n").encode())
         self.process.stdin.flush()
-        pid = self._reply(None)["pid"]
+        self._child = self._reply(None)["pid"]
+        if self._stopped.is_set():  # stopped while this child was being forked
+            self.kill()
         done = self._reply(timeout)
         if done is None:
-            try:
-                os.killpg(pid, signal.SIGKILL)  # nbgrader and everything it started
-            except ProcessLookupError:  # killed before it made its own session
-                os.kill(pid, signal.SIGKILL)
+            self.kill()
             self._reply(None)
+        self._child = None
+        if done is None:
             raise subprocess.TimeoutExpired(argv, timeout)
+        if self._stopped.is_set():
+            raise RuntimeError("grading was interrupted")
         if done["exit"] != 0:
             text = log.read_text(errors="replace") if log.exists() else ""
             tail = "\n".join(text.strip().splitlines()[-15:])
             raise RuntimeError(
                 f"autograde {' '.join(argv[1:])} failed (exit {done['exit']}):\n{tail}"
             )
+
+    def kill(self) -> None:
+        """Kill the running child's process group: nbgrader and everything it started (a
+        sandboxed kernel dies with it: bubblewrap runs with --die-with-parent)."""
+        pid = self._child
+        if pid is None:
+            return
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except ProcessLookupError:  # killed before it made its own session, or already gone
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
 
     def close(self) -> None:
         self.process.stdin.close()
@@ -157,19 +184,28 @@ class ForkerPool:
     def __init__(self):
         self._idle: queue.SimpleQueue[Forker] = queue.SimpleQueue()
         self._all: list[Forker] = []
+        self._stopped = threading.Event()
 
     def run(self, *args, **kwargs) -> None:
         """Forker.run on an idle server (a new one when none is idle or one stopped)."""
+        if self._stopped.is_set():
+            raise RuntimeError("grading was interrupted")
         try:
             forker = self._idle.get_nowait()
         except queue.Empty:
-            forker = Forker()
+            forker = Forker(self._stopped)
             self._all.append(forker)
         try:
             forker.run(*args, **kwargs)
         finally:
             if forker.process.poll() is None:
                 self._idle.put(forker)
+
+    def stop(self) -> None:
+        """Kill every running child now; runs started later fail at once."""
+        self._stopped.set()
+        for forker in list(self._all):
+            forker.kill()
 
     def __enter__(self):
         return self

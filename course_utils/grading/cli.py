@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from .course import NOTEBOOK_TIMEOUT, Course
@@ -16,6 +17,7 @@ def _release(args, course: Course) -> None:
 
 
 def _grade(args, course: Course) -> None:
+    from .batch import Interrupted
     from .grade import Settings, format_table, grade, parse_memory
 
     settings = Settings(
@@ -27,14 +29,20 @@ def _grade(args, course: Course) -> None:
         roster=Path(args.roster) if args.roster else None,
         timestamps=Path(args.timestamps) if args.timestamps else None,
         due=args.due,
+        force=args.force,
     )
     if args.no_sandbox:
         print(
             "WARNING: --no-sandbox: student code runs with your permissions and can read the hidden tests"
         )
-    results = grade(
-        course, args.id, Path(args.submissions), Path(args.out), settings, db_url=args.db
-    )
+    try:
+        results = grade(
+            course, args.id, Path(args.submissions), Path(args.out), settings, db_url=args.db
+        )
+    except Interrupted as stopped:
+        print(format_table(stopped.results, args.id))
+        print(f"\n{stopped}", file=sys.stderr)
+        raise SystemExit(stopped.code) from None
     print(format_table(results, args.id))
     print(
         f"\ngradebook, grades_{args.id}.csv, grades.csv (every assignment) and feedback/ written to {Path(args.out).resolve()}"
@@ -160,6 +168,11 @@ def parser() -> argparse.ArgumentParser:
         default=None,
         help="due date, ISO 8601 (e.g. 2026-03-01T23:59:00+01:00; UTC without a zone); late "
         "submissions get nbgrader's late penalty (LateSubmissionPlugin in nbgrader_config.py)",
+    )
+    g.add_argument(
+        "--force",
+        action="store_true",
+        help="regrade every student, also those whose submission is unchanged since their grade",
     )
     g.set_defaults(run=_grade)
 

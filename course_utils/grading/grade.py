@@ -8,6 +8,7 @@ student at a time, so SQLite never sees two writers.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import os
 import re
@@ -17,7 +18,6 @@ import subprocess
 import tempfile
 import warnings
 import zipfile
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -25,7 +25,7 @@ import nbformat
 from nbgrader.api import Gradebook
 from sqlalchemy.exc import SAWarning
 
-from . import autograde_student, records
+from . import autograde_student, batch, records
 from .course import NOTEBOOK_TIMEOUT, Course
 from .execute import GRADING_KEY
 from .export import export
@@ -75,6 +75,7 @@ class Settings:
     memory: int | None = 6 * 2**30
     sandbox: bool = True
     seed: int | None = None  # of the hidden test inputs; None draws a fresh one per grading run
+    force: bool = False  # regrade students whose submission is unchanged since their grade
     roster: Path | None = None  # student_id plus lms_id, email, name, first_name, last_name
     timestamps: Path | None = None  # file (name in the download, or student id), timestamp
     due: str | None = None  # ISO 8601; None keeps the gradebook's due date
@@ -159,34 +160,69 @@ def grade(
     if not settings.sandbox:
         for sub in subs:
             sub.notes.append(UNSANDBOXED)
-    results = []
+    solution = hashlib.sha256(course.solution_notebook(assignment_id).read_bytes()).hexdigest()
+    checksums = {sub.student: _checksum(sub, solution, due) for sub in subs}
+    with Gradebook(db_url) as gb:
+        earlier = records.load(gb)
+    results, jobs = [], []
+    for sub in subs:
+        before = earlier.get((assignment_id, sub.student))
+        if sub.notebook is None:
+            results.append(_record_ungradable(sub, assignment_id, db_url, out_dir))
+        elif _unchanged(before, checksums[sub.student]) and not settings.force:
+            results.append(_unchanged_result(sub, before, assignment_id, db_url, out_dir))
+        else:
+            jobs.append(sub)
+
+    def grade_one(sub: Submission) -> str | None:
+        return _autograde_one(course, sub, assignment_id, work, master_db, settings, uids, forkers)
+
+    def record(sub: Submission, future) -> Result:
+        try:
+            return _record(sub, future.result(), assignment_id, db_url, out_dir, checksums)
+        except Exception as error:  # one student's failure is that student's row, never the batch's
+            sub.problem = quote(f"grading failed: {type(error).__name__}: {error}")
+            return _record_ungradable(sub, assignment_id, db_url, out_dir)
+
     uids = UidPool(max(1, settings.workers))
     forkers = autograde_student.ForkerPool()
-    with uids, forkers, ThreadPoolExecutor(max_workers=max(1, settings.workers)) as pool:
-        futures = {
-            pool.submit(
-                _autograde_one, course, sub, assignment_id, work, master_db, settings, uids, forkers
-            ): sub
-            for sub in subs
-            if sub.notebook is not None
-        }
-        for sub in subs:
-            if sub.notebook is None:
-                results.append(_record_ungradable(sub, assignment_id, db_url, out_dir))
-        for future in as_completed(futures):
-            sub = futures[future]
-            try:
-                results.append(_record(sub, future.result(), assignment_id, db_url, out_dir))
-            except (
-                Exception
-            ) as error:  # one student's failure is that student's row, never the batch's
-                sub.problem = quote(f"grading failed: {type(error).__name__}: {error}")
-                results.append(_record_ungradable(sub, assignment_id, db_url, out_dir))
+    with uids, forkers:
+        graded, interrupted = batch.run(
+            jobs, grade_one, record, max(1, settings.workers), forkers.stop, assignment_id
+        )
+    results = sorted(results + graded, key=lambda r: r.student)
     _copy_mathjax(out_dir / "mathjax")
-    results.sort(key=lambda r: r.student)
     export(db_url, out_dir)
     shutil.rmtree(work, ignore_errors=True)
+    if interrupted:
+        raise batch.Interrupted(results, len(subs))
     return results
+
+
+def _checksum(sub: Submission, solution: str, due) -> str:
+    """What a grade depends on: the submitted file, the solution notebook (its hidden tests), the
+    submission time and the due date. A student whose checksum is unchanged is not regraded."""
+    parts = [sub.checksum, solution, str(sub.timestamp), str(due)]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+def _unchanged(before: Record | None, checksum: str) -> bool:
+    """Graded before (a real grade, not "not graded: ...") from exactly this submission."""
+    return (
+        before is not None
+        and before.checksum == checksum
+        and not before.outcome.startswith("not graded")
+    )
+
+
+def _unchanged_result(
+    sub: Submission, before: Record, assignment_id: str, db_url: str, out_dir: Path
+) -> Result:
+    with Gradebook(db_url) as gb:
+        score, max_score, _, _ = _scores(gb, assignment_id, sub.student)
+    feedback = sorted(Layout(out_dir, sub.student, assignment_id).step("feedback").glob("*.html"))
+    outcome = quote(f"unchanged, not regraded: {before.outcome}", 1000)
+    return Result(sub.student, score, max_score, outcome, feedback[0] if feedback else None)
 
 
 def _set_due(gb: Gradebook, assignment_id: str, due):
@@ -375,7 +411,12 @@ def cell_scores(out_dir: Path, assignment_id: str, student: str) -> dict[str, tu
 
 
 def _record(
-    sub: Submission, failure: str | None, assignment_id: str, db_url: str, out_dir: Path
+    sub: Submission,
+    failure: str | None,
+    assignment_id: str,
+    db_url: str,
+    out_dir: Path,
+    checksums: dict[str, str],
 ) -> Result:
     private = _private(out_dir / ".work" / assignment_id, sub, assignment_id)
     root, autograded = private.root, private.step("autograded")
@@ -405,7 +446,8 @@ def _record(
                 _copy_grades(src, gb, assignment_id, sub.student)
         else:
             _zero(submission)
-        records.save(gb, assignment_id, sub.student, Record(outcome, sub.submitted_as))
+        record = Record(outcome, sub.submitted_as, checksums[sub.student])
+        records.save(gb, assignment_id, sub.student, record)
         gb.db.commit()  # the student's grades and record together
         score, max_score, _, _ = _scores(gb, assignment_id, sub.student)
     feedback = _add_banner(public.step("feedback"), outcome, failures)

@@ -10,6 +10,7 @@ shadow torch) are left behind.
 from __future__ import annotations
 
 import copy
+import hashlib
 import os
 import zipfile
 from dataclasses import dataclass, field
@@ -37,6 +38,7 @@ class Submission:
     submitted_as: str = ""  # the name it came under, when that is not the student id
     timestamp: datetime | None = None  # when it was submitted (UTC), for nbgrader's late penalty
     person: dict[str, str] = field(default_factory=dict)  # first_name, last_name, email (roster)
+    checksum: str = ""  # sha256 of the submitted file's bytes
 
 
 @dataclass(frozen=True)
@@ -223,6 +225,7 @@ def _prepare(
     if path.stat().st_size > MAX_NOTEBOOK_BYTES:
         sub.problem = f"the notebook is larger than {MAX_NOTEBOOK_BYTES // 2**20} MiB"
         return sub
+    sub.checksum = hashlib.sha256(path.read_bytes()).hexdigest()
     try:
         nb = read_notebook(path)
     except ValueError as error:
