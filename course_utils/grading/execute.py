@@ -29,7 +29,7 @@ from .course import NOTEBOOK_TIMEOUT
 from .files import scrub
 from .kernel_client import PollingKernelManager
 
-GRADING_ERRORS = ("KernelDied", "NotebookTimeout", "CellTimeout")
+GRADING_ERRORS = ("KernelDied", "NotebookTimeout", "CellTimeout", "SetupFailed")
 SCRIPT_URL = re.compile(r"(?i)\b(javascript|vbscript)\s*:")
 GRADING_KEY = (
     "course_grading"  # notebook metadata: what happened while grading, written by the grader
@@ -43,6 +43,21 @@ CELL_TIMEOUT = {
 
 def error_output(ename: str, message: str):
     return new_output("error", ename=ename, evalue=message, traceback=[f"{ename}: {message}"])
+
+
+class SetupFailed(Exception):
+    """The notebook's setup cell (its first code cell, locked: course_utils.device.setup) raised."""
+
+
+def setup_cell(nb) -> int | None:
+    """Index of the setup cell: the first code cell, if it is a locked cell that is not graded.
+    Its source comes from the gradebook and no student code runs before it, so its failure is
+    the grading machine's, never the student's."""
+    code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+    if not code:
+        return None
+    meta = nb.cells[code[0]].metadata.get("nbgrader", {})
+    return code[0] if meta.get("locked") and not meta.get("grade") else None
 
 
 class ProbeFailed(Exception):
@@ -90,14 +105,20 @@ class GuardedExecute(Execute):
         self._current = 0
         self._budget_bound = False
         self._event = None
+        self._environment = None
+        self._setup = setup_cell(nb)
         self.timeout_func = self._cell_timeout
         self.error_on_timeout = CELL_TIMEOUT
         info = resources["nbgrader"]
         self._tests = trusted_tests(info["db_url"], info["assignment"], info["notebook"])
         try:
             nb, resources = super().preprocess(nb, resources, km)
+        except SetupFailed:
+            self._fail_from(nb, self._current + 1, "SetupFailed", "the setup cell failed")
         except DeadKernelError:
             reason = "the kernel died while this cell ran (os._exit, a crash such as a segfault, or out of memory)"
+            if self._current == self._setup:
+                self._environment = f"the kernel died in the setup cell (cell {self._current + 1})"
             self._fail_from(nb, self._current, "KernelDied", reason)
         except CellTimeoutError:
             self._fail_from(nb, self._current, "NotebookTimeout", self._timeout_message())
@@ -111,6 +132,7 @@ class GuardedExecute(Execute):
         folder = Path(resources["metadata"]["path"])
         nb.metadata[GRADING_KEY] = {
             "event": self._event,
+            "environment": self._environment,
             "dropped": scrub(folder, keep=set(folder.glob("*.ipynb"))),
         }
         return nb, resources
@@ -135,7 +157,13 @@ class GuardedExecute(Execute):
             cell.outputs = self._judge(cell, self._tests[grade_id], grade_id, resources, index)
             self.nb.cells[index] = cell
             return cell, resources
-        return self._execute(cell, resources, index)
+        cell, resources = self._execute(cell, resources, index)
+        errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+        if index == self._setup and errors:
+            error = f"{errors[0].get('ename')}: {errors[0].get('evalue')}"[:300]
+            self._environment = f"the setup cell (cell {index + 1}) failed: {error}"
+            raise SetupFailed()
+        return cell, resources
 
     def _execute(self, cell, resources, index: int):
         """Run one cell in the kernel; a timeout that spent the notebook's budget ends the run."""

@@ -30,6 +30,7 @@ from .course import NOTEBOOK_TIMEOUT, Course
 from .execute import GRADING_KEY
 from .export import export
 from .files import copy_tree
+from .gpu_probe import require_gpu
 from .intake import load_roster, load_timestamps, parse_due
 from .nbgrader_cli import sqlite_url
 from .records import Record
@@ -136,6 +137,8 @@ def grade(
     course.check_id(assignment_id)
     out_dir = Path(out_dir).resolve()
     _check_arguments(Path(submissions), out_dir, settings, db_url)
+    if settings.device == "cuda":
+        require_gpu(settings.sandbox)
     roster, times = load_roster(settings.roster), load_timestamps(settings.timestamps)
     due = parse_due(settings.due)
     work = out_dir / ".work" / assignment_id
@@ -436,6 +439,9 @@ def _record(
         outcome = grading.get("event") or f"{total - failed}/{total} test cells passed"
         sub.notes += grading.get("dropped", [])
         failures = failed_tests(nb)
+        if grading.get("environment"):  # the grading machine failed, not the student: no score
+            outcome, failures = f"{records.ENVIRONMENT}: {grading['environment']}", []
+            graded = False
     public = Layout(out_dir, sub.student, assignment_id)
     published = _publish(private, public)
     outcome = quote("; ".join([outcome, *sub.notes, *published]), 1000)
@@ -530,5 +536,6 @@ def format_table(results: list[Result], assignment_id: str) -> str:
         "-" * (width + 50),
     ]
     for r in results:
-        lines.append(f"{r.student:<{width}}  {r.score:>5g} / {r.max_score:<3g}  {r.outcome}")
+        score = f"{r.score:>5g}" if records.scored(Record(r.outcome)) else "    -"
+        lines.append(f"{r.student:<{width}}  {score} / {r.max_score:<3g}  {r.outcome}")
     return "\n".join(lines)
