@@ -102,3 +102,27 @@ def test_ctrl_c_records_the_finished_ends_every_child_and_a_rerun_skips_them(cou
     (subs / "zed").rename(tmp_path / "zed")
     [ada] = grade(course, A5, subs, out, Settings(seed=1, force=True))
     assert ada.outcome.startswith("7/7"), ada.outcome
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["sigterm", "sigkill"])
+def test_a_killed_grader_leaves_no_child_behind(course, tmp_path, sig):
+    """SIGTERM (a job scheduler) stops the batch like Ctrl-C; SIGKILL to the grader alone, which
+    cannot be caught, still ends its servers, nbgrader runs and kernels (they die with it)."""
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    write_submission(subs, "zed", A5, solution(course, loop=True))
+    command = (
+        "from course_utils.grading.cli import main; "
+        f"main(['grade', '{A5}', '{subs}', '--out', '{out}', '--timeout', '300'])"
+    )
+    grading = subprocess.Popen(
+        [sys.executable, "-c", command],
+        env={**os.environ, MARK: tmp_path.name},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    until(lambda: kernel_running(tmp_path, "zed"), 180, "zed's kernel")
+    grading.send_signal(sig)  # to the grader's process only, not its group
+    _, stderr = grading.communicate(timeout=60)
+    assert grading.returncode == (130 if sig == signal.SIGTERM else -signal.SIGKILL), stderr[-2000:]
+    until(lambda: not processes_of(tmp_path), 20, "the children to end")

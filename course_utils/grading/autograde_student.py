@@ -10,6 +10,7 @@ Usage by hand: python -m course_utils.grading.autograde_student ROOT ASSIGNMENT_
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import queue
@@ -25,6 +26,7 @@ from pathlib import Path
 
 from .nbgrader_cli import path_with_alembic
 
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 PRELOAD = ("nbgrader.apps", "torch", "course_utils.checks", "course_utils.grading.execute")
 SERVE = "--serve"
 
@@ -51,6 +53,17 @@ def main(argv: list[str]) -> int:
     return 0
 
 
+def die_with_parent() -> None:
+    """Linux: SIGKILL this process when the thread that started it ends, so a `course grade`
+    that is killed (not interrupted) leaves no server, nbgrader run or kernel behind (the
+    sandboxed kernel dies with its nbgrader run through bubblewrap's --die-with-parent).
+    A server is started by a grading thread, which lives until the batch is over."""
+    parent = os.getppid()
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # it died before the call
+        os._exit(1)
+
+
 def _child(request: dict) -> None:
     """In the forked process: its own session (killed as a group), folder, environment and log."""
     fd = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -60,6 +73,7 @@ def _child(request: dict) -> None:
     code = 1
     try:
         signal.signal(signal.SIGINT, signal.SIG_DFL)  # the server ignores it; nbgrader must not
+        die_with_parent()
         os.setsid()
         os.chdir(request["root"])
         os.environ.update(request["env"])
@@ -80,6 +94,7 @@ def serve() -> None:
     Ctrl-C in the terminal reaches the server too: it ignores it, and the grader, which gets it
     as well, kills the running child and closes the server."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with_parent()
     for module in PRELOAD:
         __import__(module)
     print(json.dumps({"ready": True}), flush=True)

@@ -34,7 +34,8 @@ class Interrupted(SystemExit):
 
 @contextmanager
 def stop_on_ctrl_c():
-    """An Event the first Ctrl-C sets (only the main thread can catch signals)."""
+    """An Event the first Ctrl-C (or SIGTERM, as from a job scheduler) sets; only the main
+    thread can catch signals."""
     stop = threading.Event()
     if threading.current_thread() is not threading.main_thread():
         yield stop
@@ -46,11 +47,12 @@ def stop_on_ctrl_c():
         stop.set()
         print("\nstopping: ending the running students ...", file=sys.stderr, flush=True)
 
-    previous = signal.signal(signal.SIGINT, request_stop)
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield stop
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def run(
@@ -67,18 +69,20 @@ def run(
     with (
         stop_on_ctrl_c() as stop,
         ThreadPoolExecutor(max_workers=workers) as pool,
-        tqdm(total=len(jobs), desc=label, unit="student", file=sys.stderr) as bar,
+        tqdm(total=len(jobs), desc=label, unit="student", file=sys.stderr, mininterval=1) as bar,
     ):
         futures = {pool.submit(work, job): job for job in jobs}
-        pending = set(futures)
+        pending, shown = set(futures), None
         while pending and not stop.is_set():
             done, pending = wait(pending, timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
             for future in done:
                 results.append(record(futures[future], future))
                 failed += results[-1].outcome.startswith("not graded")
                 bar.update()
-            running = sum(f.running() for f in pending)
-            bar.set_postfix(running=running, failed=failed)
+            status = {"running": sum(f.running() for f in pending), "failed": failed}
+            if status != shown:  # a log file gets a line per change, not one per poll
+                bar.set_postfix(status)
+                shown = status
         if stop.is_set():
             for future in pending:
                 future.cancel()
