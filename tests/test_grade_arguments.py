@@ -38,3 +38,14 @@ def test_unwritable_out_and_unreachable_database(course, tmp_path):
     assert "cannot write" in refused(course, tmp_path, subs, out=blocker / "out")
     message = refused(course, tmp_path, subs, db_url="postgresql+psycopg://nobody@127.0.0.1:1/none")
     assert message.startswith("--db:"), message
+
+
+def test_bad_cluster_options(course, tmp_path):
+    subs = tmp_path / "subs.zip"
+    with zipfile.ZipFile(subs, "w") as z:
+        z.writestr("alice.ipynb", "{}")
+    for cluster, option in (("local:0", "--cluster"), ("local:x", "--cluster"), ("host", "--sch")):
+        with pytest.raises(SystemExit) as stop:
+            grade(course, "a5_gan_dynamics", subs, tmp_path / "out", Settings(cluster=cluster))
+        assert str(stop.value).startswith(option), stop.value
+        assert not (tmp_path / "out").exists()

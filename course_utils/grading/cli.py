@@ -30,6 +30,7 @@ def _grade(args, course: Course) -> None:
         timestamps=Path(args.timestamps) if args.timestamps else None,
         due=args.due,
         force=args.force,
+        cluster=args.cluster,
     )
     if args.no_sandbox:
         print(
@@ -136,6 +137,19 @@ def parser() -> argparse.ArgumentParser:
         "downloads included)",
     )
     g.add_argument("--workers", type=int, default=1, help="submissions graded at once (default 1)")
+    where = g.add_mutually_exclusive_group()
+    where.add_argument(
+        "--scheduler",
+        dest="cluster",
+        metavar="ADDRESS",
+        help="grade on the workers of this Dask scheduler (tcp://HOST:8786); see docs/distributed.md",
+    )
+    where.add_argument(
+        "--cluster",
+        dest="cluster",
+        metavar="local:N",
+        help="grade on a Dask LocalCluster of N worker processes on this machine",
+    )
     g.add_argument(
         "--device", choices=["cpu", "cuda"], default="cpu", help="device for student kernels"
     )

@@ -101,3 +101,40 @@ def _copy_file(src: Path, dst: Path) -> None:
     fd = os.open(src, os.O_RDONLY | os.O_NOFOLLOW)
     with os.fdopen(fd, "rb") as reader, open(dst, "xb") as writer:
         shutil.copyfileobj(reader, writer)
+
+
+def pack(top: Path, folders: list[str], caps: Caps = Caps()) -> tuple[dict[str, bytes], list[str]]:
+    """The regular files under top/<folder> for each folder, as {path relative to top: bytes},
+    each folder within the caps (links and special files left out); and notes on what was."""
+    files, notes = {}, []
+    for folder in folders:
+        left, over = [], []
+        count = size = 0
+        for path, info in _walk(top / folder):
+            rel = str(path.relative_to(top))
+            if stat.S_ISDIR(info.st_mode):
+                continue
+            if not stat.S_ISREG(info.st_mode):
+                left.append(rel)
+            elif count + 1 > caps.files or size + info.st_size > caps.bytes:
+                over.append(rel)
+            else:
+                count, size = count + 1, size + info.st_size
+                with os.fdopen(os.open(path, os.O_RDONLY | os.O_NOFOLLOW), "rb") as reader:
+                    files[rel] = reader.read(caps.bytes)
+        notes += _summary(left, "links or special files")
+        notes += _summary(over, "files over the size or count limit")
+    return files, notes
+
+
+def unpack(files: dict[str, bytes], top: Path, folders: list[str]) -> None:
+    """Write what `pack` returned under top; a path outside the given folders is refused."""
+    for rel, data in files.items():
+        parts = Path(rel).parts
+        inside = any(rel.startswith(f"{folder}/") for folder in folders)
+        if not inside or Path(rel).is_absolute() or ".." in parts:
+            raise ValueError(f"refused a returned file outside {folders}: {rel!r}")
+        target = top / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(target, "xb") as writer:
+            writer.write(data)

@@ -64,9 +64,10 @@ def what_the_kernel_sees(sandbox: bool) -> dict:
         return {"error": f"unexpected answer {text[-200:]!r}"}
 
 
-def require_gpu(sandbox: bool) -> None:
-    """SystemExit saying what to check when the students' kernels would not see a GPU."""
-    seen = what_the_kernel_sees(sandbox)
+def require_gpu(sandbox: bool, probe=what_the_kernel_sees) -> None:
+    """SystemExit saying what to check when the students' kernels would not see a GPU; `probe`
+    runs the cell (here, or on a cluster's GPU worker)."""
+    seen = probe(sandbox)
     if seen.get("cuda"):
         return
     where = "the sandboxed kernel" if sandbox else "the kernel"

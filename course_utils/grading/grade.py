@@ -26,6 +26,7 @@ from nbgrader.api import Gradebook
 from sqlalchemy.exc import SAWarning
 
 from . import autograde_student, batch, records
+from .cluster import Cluster, Job, check_address, remote
 from .course import NOTEBOOK_TIMEOUT, Course
 from .execute import GRADING_KEY
 from .export import export
@@ -67,8 +68,8 @@ UNSANDBOXED = "UNSANDBOXED (--no-sandbox)"
 
 @dataclass
 class Settings:
-    """How to grade: workers, device, per-notebook seconds, memory limit in bytes, sandbox, test
-    seed; and how to read the download: roster CSV, timestamps CSV, due date."""
+    """How to grade: workers (or a Dask cluster), device, per-notebook seconds, memory limit in
+    bytes, sandbox, test seed; and how to read the download: roster CSV, timestamps CSV, due date."""
 
     workers: int = 1
     device: str = "cpu"
@@ -77,6 +78,7 @@ class Settings:
     sandbox: bool = True
     seed: int | None = None  # of the hidden test inputs; None draws a fresh one per grading run
     force: bool = False  # regrade students whose submission is unchanged since their grade
+    cluster: str | None = None  # Dask scheduler address (tcp://HOST:8786) or local:N; None: here
     roster: Path | None = None  # student_id plus lms_id, email, name, first_name, last_name
     timestamps: Path | None = None  # file (name in the download, or student id), timestamp
     due: str | None = None  # ISO 8601; None keeps the gradebook's due date
@@ -137,8 +139,26 @@ def grade(
     course.check_id(assignment_id)
     out_dir = Path(out_dir).resolve()
     _check_arguments(Path(submissions), out_dir, settings, db_url)
-    if settings.device == "cuda":
-        require_gpu(settings.sandbox)
+    if not settings.cluster:
+        if settings.device == "cuda":
+            require_gpu(settings.sandbox)
+        return _grade(course, assignment_id, Path(submissions), out_dir, settings, db_url, None)
+    with Cluster(settings.cluster, settings.device) as cluster:
+        if settings.device == "cuda":
+            require_gpu(settings.sandbox, cluster.probe)
+        return _grade(course, assignment_id, Path(submissions), out_dir, settings, db_url, cluster)
+
+
+def _grade(
+    course: Course,
+    assignment_id: str,
+    submissions: Path,
+    out_dir: Path,
+    settings: Settings,
+    db_url: str | None,
+    cluster,
+) -> list[Result]:
+    """grade() once the arguments are checked; `cluster`: a cluster.Cluster, or None (here)."""
     roster, times = load_roster(settings.roster), load_timestamps(settings.timestamps)
     due = parse_due(settings.due)
     work = out_dir / ".work" / assignment_id
@@ -177,9 +197,6 @@ def grade(
         else:
             jobs.append(sub)
 
-    def grade_one(sub: Submission) -> str | None:
-        return _autograde_one(course, sub, assignment_id, work, master_db, settings, uids, forkers)
-
     def record(sub: Submission, future) -> Result:
         try:
             return _record(sub, future.result(), assignment_id, db_url, out_dir, checksums)
@@ -187,11 +204,30 @@ def grade(
             sub.problem = quote(f"grading failed: {type(error).__name__}: {error}")
             return _record_ungradable(sub, assignment_id, db_url, out_dir)
 
-    uids = UidPool(max(1, settings.workers))
-    forkers = autograde_student.ForkerPool()
-    with uids, forkers:
+    def grade_here(sub: Submission) -> str | None:
+        return _autograde_one(course, sub, assignment_id, work, master_db, settings, uids, forkers)
+
+    if cluster is None:
+        uids = UidPool(max(1, settings.workers))
+        forkers = autograde_student.ForkerPool()
+        with uids, forkers:
+            graded, interrupted = batch.run(
+                jobs, grade_here, record, max(1, settings.workers), forkers.stop, assignment_id
+            )
+    else:
+
+        def on_cluster(sub: Submission) -> str | None:
+            job = Job(
+                sub.student, sub.notebook.read_bytes(), sub.timestamp, assignment_id, settings,
+                due, solution,
+            )  # fmt: skip
+            returned = cluster.grade(job, _private(work, sub, assignment_id).root)
+            sub.notes += returned.notes
+            return returned.failure
+
+        # one thread per student waits for its job; the scheduler decides what runs when
         graded, interrupted = batch.run(
-            jobs, grade_one, record, max(1, settings.workers), forkers.stop, assignment_id
+            jobs, on_cluster, record, max(1, len(jobs)), cluster.stop, assignment_id
         )
     results = sorted(results + graded, key=lambda r: r.student)
     _copy_mathjax(out_dir / "mathjax")
@@ -254,8 +290,10 @@ def _check_arguments(
         raise SystemExit(
             f"--out {out_dir}: cannot write there ({existing} is not a writable folder)"
         )
-    if settings.sandbox:
-        check_available()
+    if settings.cluster:
+        check_address(settings.cluster)
+    if settings.sandbox and not remote(settings.cluster):
+        check_available()  # a remote cluster's workers check it themselves
     if db_url and not db_url.startswith("sqlite"):
         import sqlalchemy
 
