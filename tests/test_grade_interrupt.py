@@ -60,6 +60,22 @@ def kernel_running(tmp: Path, student: str) -> bool:
     return any(f"/students/{student}/autograded/" in cwd for cwd in processes_of(tmp).values())
 
 
+def start_grading(subs: Path, out: Path, tmp: Path, **options) -> subprocess.Popen:
+    """`course grade` of subs into out in a process of its own, marked as this test's."""
+    command = (
+        "from course_utils.grading.cli import main; "
+        f"main(['grade', '{A5}', '{subs}', '--out', '{out}', '--timeout', '300'])"
+    )
+    return subprocess.Popen(
+        [sys.executable, "-c", command],
+        env={**os.environ, MARK: tmp.name},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **options,
+    )
+
+
 def rows(out):
     with (out / "grades.csv").open(newline="") as f:
         return {row["student_id"]: row for row in csv.DictReader(f)}
@@ -69,18 +85,7 @@ def test_ctrl_c_records_the_finished_ends_every_child_and_a_rerun_skips_them(cou
     subs, out = tmp_path / "subs", tmp_path / "out"
     write_submission(subs, "ada", A5, solution(course))
     write_submission(subs, "zed", A5, solution(course, loop=True))
-    command = (
-        "from course_utils.grading.cli import main; "
-        f"main(['grade', '{A5}', '{subs}', '--out', '{out}', '--timeout', '300'])"
-    )
-    grading = subprocess.Popen(
-        [sys.executable, "-c", command],
-        env={**os.environ, MARK: tmp_path.name},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,  # a group of its own, as a terminal's foreground job
-    )
+    grading = start_grading(subs, out, tmp_path, start_new_session=True)  # a terminal's job
     feedback = out / "feedback" / "ada" / A5
     until(lambda: any("Grading note" in p.read_text() for p in feedback.glob("*.html")), 300, "ada")
     until(lambda: kernel_running(tmp_path, "zed"), 120, "zed's kernel")
@@ -110,17 +115,7 @@ def test_a_killed_grader_leaves_no_child_behind(course, tmp_path, sig):
     cannot be caught, still ends its servers, nbgrader runs and kernels (they die with it)."""
     subs, out = tmp_path / "subs", tmp_path / "out"
     write_submission(subs, "zed", A5, solution(course, loop=True))
-    command = (
-        "from course_utils.grading.cli import main; "
-        f"main(['grade', '{A5}', '{subs}', '--out', '{out}', '--timeout', '300'])"
-    )
-    grading = subprocess.Popen(
-        [sys.executable, "-c", command],
-        env={**os.environ, MARK: tmp_path.name},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    grading = start_grading(subs, out, tmp_path)
     until(lambda: kernel_running(tmp_path, "zed"), 180, "zed's kernel")
     grading.send_signal(sig)  # to the grader's process only, not its group
     _, stderr = grading.communicate(timeout=60)
