@@ -98,8 +98,8 @@ def gda_explorer(
         simultaneous, alternating, extragradient, optimistic.
     flow: fn(x0, y0, t) with times t (T,) returning (T, 2); used by the "continuous" entry,
         over the time eta * steps.
-    Left panel: the trajectory over the contours of x y in [-view, view]^2. Right panel: the
-    distance to (0, 0) per step (log scale); the title gives the final radius.
+    Left panel: the trajectory over the contours of x y (red > 0, blue < 0) in [-view, view]^2.
+    Right panel: the distance to (0, 0) per step (log scale); the title gives the final radius.
     Returns the container (class "gda-explorer").
     """
     if CONTINUOUS in methods:
@@ -116,22 +116,21 @@ def gda_explorer(
         path = gda_trajectory(name, methods, flow, h, n)
         radius = np.linalg.norm(path, axis=1)
         left, right = fig.axes
-        contours(
-            lambda X, Y: X * Y, xlim=(-view, view), ylim=(-view, view), ax=left, n=61, levels=9
-        )
+        lim = (-view, view)  # red where xy > 0, blue where xy < 0
+        contours(lambda X, Y: X * Y, xlim=lim, ylim=lim, ax=left, n=61, levels=9, labels=False)
         trajectories({name: path}, ax=left)
         left.set_xlim(-view, view)
         left.set_ylim(-view, view)
-        left.set_title("$V(x, y) = xy$", fontsize="medium")
+        left.set_title("$V(x, y) = xy$")
         right.semilogy(np.arange(n + 1), radius, label=name)
         right.axhline(radius[0], color="0.6", lw=0.8, ls="--", label="start")
+        if radius.max() < 1.01 * radius.min():  # constant: a flat line, not its rounding noise
+            right.set_ylim(radius.min() / 1.5, radius.max() * 1.5)
         right.set_xlabel("step" if name != CONTINUOUS else "step (time = step · η)")
         right.set_ylabel("distance to (0, 0)")
-        right.legend(fontsize="small")
+        right.legend(loc="upper left")
         factor = (radius[-1] / radius[0]) ** (1 / n) if radius[0] > 0 else math.nan
-        right.set_title(
-            f"final radius {radius[-1]:.3g} (×{factor:.4f} per step)", fontsize="medium"
-        )
+        right.set_title(f"final radius {radius[-1]:.3g} (×{factor:.4f} per step)")
         return f"{name}, η = {h:.2f}, {n} steps: final radius {radius[-1]:.4g}"
 
     demo = Demo("gda-explorer", [method_box, eta_slider, steps_slider], draw)
@@ -189,8 +188,8 @@ def dirac_gan_explorer(
         right.axhline(radius[0], color="0.6", lw=0.8, ls="--", label="start")
         right.set_xlabel("step")
         right.set_ylabel("distance to (0, 0)")
-        right.legend(fontsize="small")
-        right.set_title(f"final distance {radius[-1]:.3g}", fontsize="medium")
+        right.legend(loc="upper right")
+        right.set_title(f"final distance {radius[-1]:.3g}")
         return f"γ = {g:.2f}, η = {h:.2f}, {n} steps: final distance {radius[-1]:.4g}"
 
     demo = Demo("dirac-gan-explorer", [gamma_slider, eta_slider, steps_slider], draw)

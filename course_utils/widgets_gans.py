@@ -78,11 +78,13 @@ def generator_loss_explorer(
         options=["linear", "log"], value="linear", description="gradient scale", style=STYLE
     )
     grid = np.linspace(0.001, 0.999, 300)
+    curves: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # over the grid, at the first draw
 
     def draw(fig: plt.Figure) -> str:
         left, right = fig.axes
         d = d_slider.value
-        curves = loss_curves(losses, grid)
+        if not curves:
+            curves.update(loss_curves(losses, grid))
         marks = loss_curves(losses, np.array([d]))
         parts = []
         for name, (values, grads) in curves.items():
@@ -98,8 +100,8 @@ def generator_loss_explorer(
         left.set_ylabel("generator loss")
         right.set_ylabel("|d loss / d logit|")
         right.set_yscale(scale.value)
-        right.legend(fontsize="small")
-        left.set_title(f"at D(G(z)) = {d:.3f}", fontsize="medium")
+        right.legend(loc="upper right")
+        left.set_title(f"at D(G(z)) = {d:.3f}")
         return " | ".join(parts)
 
     return Demo("gan-loss-explorer", [d_slider, scale], draw).widget
@@ -228,16 +230,15 @@ def gan_1d_stepper(
         left.plot(xs, c["D*"], "k--", label="$D^*(x)$")
         left.set_ylim(-0.02, 1.05)
         left.set_xlabel("x")
-        left.legend(fontsize="small", loc="upper left")
-        title = f"{loss_box.value}, k = {k_slider.value}, step {gan.steps}"
-        left.set_title(title, fontsize="medium")
+        left.legend(loc="upper left")
+        left.set_title(f"{loss_box.value}, k = {k_slider.value}, step {gan.steps}")
         history = np.array(gan.history)
         right.plot(history[:, 0], label="mean of $p_g$")
         right.plot(history[:, 1], label="std of $p_g$")
         right.axhline(gan.data_mean, color="C0", ls=":", lw=0.8)
         right.axhline(gan.data_std, color="C1", ls=":", lw=0.8)
         right.set_xlabel("generator step")
-        right.legend(fontsize="small")
+        right.legend(loc="center right")
         mean, std = gan.generator_stats()
         data = f"N({gan.data_mean}, {gan.data_std}^2)"
         return f"step {gan.steps}: p_g = N({mean:.2f}, {std:.2f}^2), data {data}"
@@ -299,6 +300,8 @@ def ring_snapshots(
         style=STYLE,
     )
 
+    scores: dict[str, list[dict]] = {}  # run -> coverage of each snapshot, at the first draw
+
     def draw(fig: plt.Figure) -> str:
         left, right = fig.axes
         name, index = run_box.value, list(steps).index(step_slider.value)
@@ -308,22 +311,25 @@ def ring_snapshots(
         left.set_ylim(-3, 3)
         message = f"{name}, step {step_slider.value}"
         if coverage is not None:
-            curves = {}
+            if not scores:
+                scores.update(
+                    {
+                        run: [coverage(torch.as_tensor(s), means, std) for s in snapshots[run]]
+                        for run in names
+                    }
+                )
+            now = scores[name][index]
+            message += (
+                f": {now['modes_captured']} modes captured,"
+                f" {100 * now['high_quality']:.0f}% high quality"
+            )
             for run in names:
-                scores = [coverage(torch.as_tensor(s), means, std) for s in snapshots[run]]
-                curves[run] = [s["high_quality"] for s in scores]
-                if run == name:
-                    now = scores[index]
-                    message += (
-                        f": {now['modes_captured']} modes captured,"
-                        f" {100 * now['high_quality']:.0f}% high quality"
-                    )
-            for run, values in curves.items():
+                values = [s["high_quality"] for s in scores[run]]
                 right.plot(list(steps), values, marker="o", ms=3, label=run)
             right.axvline(step_slider.value, color="0.6", lw=0.8, ls="--")
             right.set_xlabel("generator step")
             right.set_ylabel("high-quality fraction")
-            right.legend(fontsize="small")
+            right.legend()
         return message
 
-    return Demo("ring-snapshots", [run_box, step_slider], draw, figsize=(8.0, 3.6)).widget
+    return Demo("ring-snapshots", [run_box, step_slider], draw).widget

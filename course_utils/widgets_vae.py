@@ -3,7 +3,7 @@
 Each demo takes the functions it visualises as arguments (a sampler, a decoder, an encoder
 and the likelihood/KL terms), so the lecture's implementation and a student's own can be
 plugged in alike. The controls, figure and error status line come from the shared `Demo`
-container of the lecture 5 module: a failure of plugged-in code is shown under the figure.
+container (`widgets_common`): a failure of plugged-in code is shown under the figure.
 
 CSS classes: `reparam-explorer`, `latent-explorer`, `elbo-terms-explorer` (and `-status`).
 """
@@ -28,6 +28,8 @@ Encoder = Callable[[torch.Tensor], tuple]
 """x (N, 1, H, W) -> (mu, logvar), each (N, L)."""
 Term = Callable[..., torch.Tensor]
 """A per-example term, returning (N,)."""
+
+LABEL_BOX = {"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8}
 
 
 def _numpy(value, what: str, shape: tuple[int, ...] | None = None) -> np.ndarray:
@@ -99,7 +101,7 @@ def reparam_explorer(
         left, right = fig.axes
         grid = np.linspace(-6, 6, 400)
         left.plot(grid, f(torch.from_numpy(grid)).numpy(), color="0.4", label=f_label)
-        left.hist(z, bins=50, density=True, alpha=0.5, label="samples z")
+        left.hist(z, bins=50, density=True, alpha=0.5, histtype="stepfilled", label="samples z")
         left.plot(
             grid,
             np.exp(-0.5 * ((grid - m) / s) ** 2) / (s * math.sqrt(2 * math.pi)),
@@ -107,20 +109,19 @@ def reparam_explorer(
         )
         left.set_ylim(0, max(1.0, 1.2 / (s * math.sqrt(2 * math.pi))))
         left.set_xlabel("z")
-        left.legend(fontsize="small")
+        left.legend(loc="upper left")
         lo, hi = np.percentile(np.concatenate([reparam, score]), [1, 99])
         bins = np.linspace(lo, hi, 60)
-        right.hist(score, bins=bins, alpha=0.5, label=f"score function (std {score.std():.2f})")
-        right.hist(
-            reparam, bins=bins, alpha=0.6, label=f"reparameterized (std {reparam.std():.2f})"
-        )
+        for values, name in ((score, "score function"), (reparam, "reparameterized")):
+            label = f"{name} (std {values.std():.2f})"
+            right.hist(values, bins=bins, alpha=0.55, histtype="stepfilled", label=label)
         right.axvline(
             reparam.mean(), color="k", lw=0.8, ls="--", label=f"mean {reparam.mean():.2f}"
         )
         right.set_xlabel("single-sample estimate of $\\partial_\\mu \\mathbb{E}[f(z)]$")
         right.set_ylabel("count")
-        right.legend(fontsize="small")
-        right.set_title(f"μ = {m:.1f}, σ = {s:.2f}", fontsize="medium")
+        right.legend(loc="upper left")
+        right.set_title(f"μ = {m:.1f}, σ = {s:.2f}")
         ratio = score.std() / max(reparam.std(), 1e-12)
         return (
             f"μ = {m:.1f}, σ = {s:.2f}: std of the estimates: reparameterized {reparam.std():.3f},"
@@ -148,13 +149,20 @@ def latent_explorer(decode: Decoder, codes, labels=None, view: float = 3.0) -> w
     """z1, z2 sliders over a 2D latent space, with the image decoded at that point.
 
     decode: fn(z (1, 2)) -> logits of one image. codes (N, 2): encoder means of some images
-    (drawn as a scatter, coloured by labels (N,) when given). Left: the codes and the current
-    z. Right: the decoded pixel probabilities. Returns the container (class "latent-explorer").
+    (drawn as a scatter, coloured by labels (N,) when given, each label written at the mean of
+    its codes). Left: the codes and the current z. Right: the decoded pixel probabilities.
+    Returns the container (class "latent-explorer").
     """
     codes = _numpy(codes, "codes")
     if codes.ndim != 2 or codes.shape[1] != 2:
         raise ValueError(f"codes must have shape (N, 2), got {codes.shape}")
     labels = None if labels is None else _numpy(labels, "labels", (len(codes),))
+    centres = {}
+    if labels is not None:
+        for label in np.unique(labels):
+            centre = codes[labels == label].mean(axis=0)
+            if np.all(np.abs(centre) < view):
+                centres[f"{label:g}"] = centre
     z1 = slider("$z_1$", 0.0, -view, view, 0.1)
     z2 = slider("$z_2$", 0.0, -view, view, 0.1)
 
@@ -163,22 +171,24 @@ def latent_explorer(decode: Decoder, codes, labels=None, view: float = 3.0) -> w
         with torch.no_grad():
             image = _image(decode(z), "decode(z)")
         left, right = fig.axes
-        points = left.scatter(codes[:, 0], codes[:, 1], c=labels, cmap="tab10", s=6, alpha=0.7)
-        if labels is not None:
-            fig.colorbar(points, ax=left, label="digit")
+        left.scatter(
+            codes[:, 0], codes[:, 1], c=labels, cmap="tab10", vmin=0, vmax=9, s=6, alpha=0.7
+        )
+        for label, (x, y) in centres.items():  # each digit's name at the mean of its codes
+            left.text(x, y, label, ha="center", va="center", weight="bold", bbox=LABEL_BOX)
         left.plot(z1.value, z2.value, "k*", ms=14, label="z")
         left.set_xlim(-view, view)
         left.set_ylim(-view, view)
         left.set_xlabel("$z_1$")
         left.set_ylabel("$z_2$")
         left.set_aspect("equal")
-        left.legend(loc="upper right", fontsize="small")
+        left.legend(loc="upper right")
         right.imshow(image, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
         right.set_axis_off()
-        right.set_title(f"decoded at z = ({z1.value:.1f}, {z2.value:.1f})", fontsize="medium")
+        right.set_title(f"decoded at z = ({z1.value:.1f}, {z2.value:.1f})")
         return f"z = ({z1.value:.1f}, {z2.value:.1f}): mean pixel probability {image.mean():.3f}"
 
-    return Demo("latent-explorer", [z1, z2], draw, figsize=(8.0, 3.6)).widget
+    return Demo("latent-explorer", [z1, z2], draw).widget
 
 
 def elbo_terms_explorer(
@@ -233,15 +243,18 @@ def elbo_terms_explorer(
             interpolation="nearest",
         )
         left.set_axis_off()
-        left.set_title("image | mean reconstruction", fontsize="medium")
+        left.set_title("image | mean reconstruction")
         names = ["E log p(x|z)", "-KL", "ELBO"] + ([f"IWAE (k={k})"] if bound is not None else [])
         values = [recon, -divergence, recon - divergence] + ([bound] if bound is not None else [])
-        bars = right.barh(names, values, color=["C0", "C1", "C2", "C3"][: len(values)])
-        right.bar_label(bars, fmt="%.2f", fontsize="small")
+        bars = right.barh(range(len(names)), values, color=["C0", "C1", "C2", "C3"][: len(values)])
+        right.set_yticks(range(len(names)), names)
+        right.bar_label(bars, fmt="%.2f", padding=3)
+        right.margins(x=0.3)  # room for the value labels inside the axes
         right.axvline(0, color="k", lw=0.8)
         right.set_xlabel("nats")
-        right.invert_yaxis()
-        right.set_title(f"image {index.value}, {k} samples", fontsize="medium")
+        right.yaxis.set_inverted(True)  # the first term on top
+        right.set_title(f"image {index.value}, {k} samples")
         return f"image {index.value}: ELBO {recon - divergence:.2f} nats = {recon:.2f} - KL {divergence:.2f}"
 
-    return Demo("elbo-terms-explorer", [index, samples], draw).widget
+    margins = {"left": 12, "gap": 120}  # the bars' names sit between the two panels
+    return Demo("elbo-terms-explorer", [index, samples], draw, margins=margins).widget

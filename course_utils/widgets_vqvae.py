@@ -20,6 +20,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from matplotlib.colors import ListedColormap
+from matplotlib.ticker import LogFormatter
 
 from .widgets_common import Demo, slider
 
@@ -150,11 +151,14 @@ def codebook_explorer(
     grid_x, grid_y = np.meshgrid(xs, xs)
     grid = np.stack([grid_x.ravel(), grid_y.ravel()], axis=1)
     cmap = _cmap(k)
+    voronoi: list[np.ndarray] = []  # the cells, computed at the first draw
 
     def draw(fig: plt.Figure) -> str:
         z = np.array([sliders[0].value, sliders[1].value])
         t = np.array([sliders[2].value, sliders[3].value])
-        cells, _ = nearest_codes(quantize_fn, grid, book)
+        if not voronoi:
+            voronoi.append(nearest_codes(quantize_fn, grid, book)[0])
+        cells = voronoi[0]
         info = straight_through_gradient(quantize_fn, straight_through_fn, z, book, t)
         left, right = fig.axes
         left.imshow(
@@ -168,7 +172,7 @@ def codebook_explorer(
         )
         left.scatter(book[:, 0], book[:, 1], marker="x", c="k", s=50, label="codes $e_k$")
         for i, (cx, cy) in enumerate(book):
-            left.annotate(str(i), (cx, cy), textcoords="offset points", xytext=(4, 4), fontsize=8)
+            left.annotate(str(i), (cx, cy), textcoords="offset points", xytext=(4, 4))
         left.plot(*z, "o", color="tab:blue", ms=7, label="$z_e$")
         left.plot(*t, "*", color="k", ms=11, label="target")
         left.annotate(
@@ -191,17 +195,15 @@ def codebook_explorer(
         left.set_ylim(-view, view)
         left.set_xlabel("$z_1$")
         left.set_ylabel("$z_2$")
-        left.set_title(f"$z_e$ → code {info['index']}", fontsize="medium")
-        left.legend(loc="lower right", fontsize="x-small")
+        left.set_title(f"$z_e$ → code {info['index']}")
+        left.legend(loc="lower right", ncols=2, handlelength=1.2, columnspacing=0.8)
         distances = ((book - z) ** 2).sum(axis=1)
         colors = ["tab:red" if i == info["index"] else "0.6" for i in range(k)]
         right.bar(np.arange(k), distances, color=colors)
         right.set_xticks(np.arange(k))
         right.set_xlabel("code k")
         right.set_ylabel("$\\|z_e - e_k\\|^2$")
-        right.set_title(
-            f"chosen: {info['index']} (nearest: {int(distances.argmin())})", fontsize="medium"
-        )
+        right.set_title(f"chosen: {info['index']} (nearest: {int(distances.argmin())})")
         g = info["grad_z_e"]
         leak = float(np.abs(info["grad_codebook"]).sum())
         return (
@@ -210,7 +212,7 @@ def codebook_explorer(
             f"∂L/∂z_e = ({g[0]:.2f}, {g[1]:.2f}); gradient reaching the codebook: {leak:.3g}"
         )
 
-    demo = Demo("codebook-explorer", sliders, draw, ncols=2, figsize=(8.5, 3.8))
+    demo = Demo("codebook-explorer", sliders, draw, height=3.8)
     demo.widget.add_class("course-widget-main")
     return demo.widget
 
@@ -259,16 +261,17 @@ def codebook_usage_explorer(
         name, epoch = run_box.value, epoch_slider.value
         counts = runs[name][epoch]
         k = len(counts)
-        order = np.argsort(-counts, kind="stable")
+        ranked = np.sort(counts)[::-1]  # most used first: the dead codes (0) come last
+        used = int((counts > 0).sum())
         left, right = fig.axes
-        dead = counts[order] == 0
-        colors = np.where(dead, "tab:red", "tab:blue")
-        left.bar(np.arange(k), np.maximum(counts[order], 0.5), color=colors)
+        edges = np.arange(k + 1) - 0.5  # one step per code: one artist, however many codes
+        left.stairs(ranked[:used], edges[: used + 1], fill=True, color="tab:blue")
+        left.stairs(np.full(k - used, 0.5), edges[used:], fill=True, color="tab:red")
         left.set_yscale("log")
+        left.yaxis.set_major_formatter(LogFormatter())  # 1, 10, 100: counts, no typesetting
         left.set_xlabel("codes, most used first")
         left.set_ylabel("times chosen in the epoch")
-        used = int((counts > 0).sum())
-        left.set_title(f"{name}, epoch {epoch}: {used} of {k} codes used", fontsize="medium")
+        left.set_title(f"{name}, epoch {epoch}: {used} of {k} codes used")
         for other in runs:
             right.plot(
                 np.arange(epochs),
@@ -281,8 +284,8 @@ def codebook_usage_explorer(
         right.axhline(k, color="0.6", lw=0.8, ls="--", label=f"K = {k}")
         right.set_xlabel("epoch")
         right.set_ylabel("perplexity")
-        right.legend(fontsize="x-small")
+        right.legend()
         return f"{name}, epoch {epoch}: {used} of {k} codes used, perplexity {ppl:.1f}"
 
-    demo = Demo("codebook-usage", [run_box, epoch_slider], draw, ncols=2, figsize=(8.5, 3.4))
+    demo = Demo("codebook-usage", [run_box, epoch_slider], draw, height=3.4)
     return demo.widget

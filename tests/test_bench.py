@@ -105,3 +105,32 @@ def test_bench_runs_a_notebook_and_collects_its_metrics(tmp_path):
     assert "sqrt(1 + eta^2)" in (kept / "a5_gan_dynamics_metrics.json").read_text()
     executed = nbformat.read(kept / "a5_gan_dynamics.ipynb", as_version=4)
     assert any(cell.get("outputs") for cell in executed.cells)
+
+
+def test_widget_redraws_are_reported_per_control_against_the_budget():
+    from course_utils.grading.bench import Redraws
+
+    rows = [
+        Redraws("l9_demo", "fast-explorer", "step size η", [120.0, 80.0, 100.0]),
+        Redraws("l9_demo", "slow-explorer", "samples", [900.0, 400.0, 500.0]),
+        Redraws("l9_demo", "broken-explorer", "seed", [], "RuntimeError: no model"),
+    ]
+    report = render([], [], None, "cpu", 1, rows)
+    section = report.split("## Widget redraws (CPU time per control change)")[1]
+    assert "| l9_demo | fast-explorer | step size η | 100 | 80-120 | 300 | pass |" in section
+    assert "| l9_demo | slow-explorer | samples | 500 | 400-900 | 300 | **FAIL** |" in section
+    assert "| broken-explorer | seed | failed: RuntimeError: no model |" in section
+    assert "## Widget redraws" not in render([], [], None, "cpu", 1)
+
+
+def test_widget_redraws_time_each_control_of_the_lecture_demos():
+    from course_utils.grading.bench import widget_redraws
+
+    rows = widget_redraws(only=["l5_gan_dynamics"], changes=2)
+    assert {r.demo for r in rows} == {"gda-explorer", "dirac-gan-explorer"}
+    assert {r.control for r in rows if r.demo == "gda-explorer"} == {
+        "method",
+        "step size η",
+        "steps",
+    }
+    assert all(len(r.ms) == 2 and not r.error for r in rows), rows

@@ -4,6 +4,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
@@ -11,11 +12,12 @@ from torch import nn
 
 from course_utils.widgets_autoregressive import (
     BLIND,
+    FAR,
     LEAK,
     SEEN,
     TARGET,
-    receptive_field,
     receptive_field_explorer,
+    receptive_fields,
     sampling_stepper,
 )
 
@@ -62,12 +64,20 @@ def controls(box):
 
 
 def test_receptive_field_blind_spot_and_leak():
-    kinds = receptive_field(Masked, 3, 3, 8, 8, 5, 4, "A")
+    kinds = receptive_fields(Masked, 3, 3, 8, 8, 5, 4, "A")[-1]
     assert kinds[5, 4] == TARGET
     assert kinds[5, 3] == SEEN and kinds[4, 4] == SEEN
     assert (kinds == BLIND).any(), "stacked 3x3 masks have a blind spot up and to the right"
     assert not (kinds == LEAK).any()
-    assert receptive_field(Masked, 2, 3, 8, 8, 5, 4, "B")[5, 4] == LEAK
+    assert receptive_fields(Masked, 2, 3, 8, 8, 5, 4, "B")[-1][5, 4] == LEAK
+
+
+def test_only_earlier_pixels_in_reach_that_are_not_seen_are_the_blind_spot():
+    one, two = receptive_fields(Masked, 2, 3, 8, 8, 5, 4, "A")
+    assert not (one == BLIND).any(), "one 3x3 layer sees every earlier pixel it reaches"
+    assert one[0, 0] == FAR and one[5, 0] == FAR
+    assert [tuple(p) for p in np.argwhere(two == BLIND).tolist()] == [(4, 6)]
+    assert two[2, 4] == FAR, "three rows up is out of reach of two layers, not a blind spot"
 
 
 @pytest.mark.parametrize("index,value", [(0, 2), (1, 7), (2, 6), (3, 5), (4, "B")])

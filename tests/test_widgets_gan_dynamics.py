@@ -4,7 +4,6 @@ errors in a plugged-in function are shown to the user, and unknown methods are r
 import math
 
 import matplotlib
-import matplotlib.pyplot as plt
 import pytest
 import torch
 from widget_helpers import assert_control_redraws, control, figure_png, status
@@ -68,8 +67,8 @@ def dirac_simulate(theta0, psi0, eta, steps, gamma=0.0) -> torch.Tensor:
     return torch.stack(states)
 
 
-def titles() -> list[str]:
-    return [ax.get_title() for ax in plt.gcf().axes]
+def titles(box) -> list[str]:
+    return [ax.get_title() for ax in box.demo.figure.axes]
 
 
 def test_gda_explorer_is_marked_and_has_described_controls():
@@ -104,8 +103,8 @@ def test_gda_title_reports_the_final_radius_of_simultaneous_steps():
     control(box, "step size η").value = 0.3
     control(box, "steps").value = 50
     expected = (1 + 0.3**2) ** (50 / 2)
-    assert f"final radius {expected:.3g}" in titles()[1], (
-        f"titles {titles()}, expected {expected:.3g}"
+    assert f"final radius {expected:.3g}" in titles(box)[1], (
+        f"titles {titles(box)}, expected {expected:.3g}"
     )
 
 
@@ -132,10 +131,10 @@ def test_a_failing_method_is_shown_to_the_user_and_the_demo_recovers():
     control(box, "method").value = "broken"
     message = status(box, "gda-explorer")
     assert "RuntimeError" in message and "my update exploded" in message, message
-    assert plt.get_fignums() == [], "a failed redraw must not leave a half-drawn figure"
+    assert box.demo.png is None, "a failed redraw must not leave a half-drawn figure"
     control(box, "method").value = "simultaneous"
     assert "final radius" in status(box, "gda-explorer")
-    figure_png()
+    figure_png(box)
 
 
 def test_a_wrong_shape_is_reported_with_the_expected_shape():
@@ -165,9 +164,9 @@ def test_every_dirac_gan_control_redraws_the_figure(description, value):
 
 def test_the_penalty_makes_the_dirac_gan_converge_in_the_figure():
     box = dirac_gan_explorer(dirac_field, dirac_simulate, eta=0.1, steps=300)
-    free = float(titles()[1].split()[-1])
+    free = float(titles(box)[1].split()[-1])
     control(box, "gradient penalty γ").value = 1.0
-    damped = float(titles()[1].split()[-1])
+    damped = float(titles(box)[1].split()[-1])
     assert free > 1.0 and damped < 0.05, f"final distances: gamma=0 {free}, gamma=1 {damped}"
 
 
@@ -177,4 +176,4 @@ def test_a_failing_vector_field_is_shown_to_the_user():
 
     box = dirac_gan_explorer(broken, dirac_simulate)
     assert "field undefined" in status(box, "dirac-gan-explorer")
-    assert plt.get_fignums() == []
+    assert box.demo.png is None

@@ -2,7 +2,6 @@
 control redraws the figure, and errors in a plugged-in function are shown to the user."""
 
 import matplotlib
-import matplotlib.pyplot as plt
 import pytest
 import torch
 from torch.nn import functional as F
@@ -89,10 +88,10 @@ def test_stepper_iterations_per_click_and_reset():
     control(box, "iterations per click").value = 30
     control(box, "step").click()
     assert status(box).startswith("step 30:"), status(box)
-    stepped = figure_png()
+    stepped = figure_png(box)
     control(box, "reset").click()
     assert status(box).startswith("step 0:"), status(box)
-    assert figure_png() != stepped
+    assert figure_png(box) != stepped
 
 
 def test_loss_explorer_reports_the_saturating_gradient():
@@ -117,6 +116,6 @@ def test_a_failing_loss_is_shown_to_the_user():
 
     box = generator_loss_explorer({"broken": broken})
     assert "my loss exploded" in status(box)
-    assert plt.get_fignums() == []
+    assert box.demo.png is None
     with pytest.raises(ValueError, match="unknown generator loss"):
         gan_1d_stepper(d_loss, LOSSES, d_star, loss="wasserstein")

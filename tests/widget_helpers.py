@@ -1,8 +1,4 @@
-"""Find a demo's parts as a browser test would (by description or CSS class) and snapshot its figure."""
-
-import io
-
-import matplotlib.pyplot as plt
+"""Find a demo's parts as a browser test would (by description or CSS class) and read its figure."""
 
 
 def _walk(widget):
@@ -30,19 +26,18 @@ def status(container, css_class: str = "course-widget") -> str:
 def assert_control_redraws(container, description: str, value) -> None:
     """Set the control described `description` to `value` (None: click the button) and check
     that the figure's pixels changed."""
-    before = figure_png()
+    before = figure_png(container)
     widget = control(container, description)
     if value is None:
         widget.click()
     else:
         widget.value = value
-    assert figure_png() != before, f"setting {description!r} to {value!r} left the figure unchanged"
+    after = figure_png(container)
+    assert after != before, f"setting {description!r} to {value!r} left the figure unchanged"
 
 
-def figure_png() -> bytes:
-    """The PNG of the one figure the demo keeps open (it closes the previous one)."""
-    numbers = plt.get_fignums()
-    assert len(numbers) == 1, f"expected exactly one open figure, found {len(numbers)}"
-    buffer = io.BytesIO()
-    plt.figure(numbers[0]).savefig(buffer, format="png")
-    return buffer.getvalue()
+def figure_png(container) -> bytes:
+    """The PNG the demo shows now (what the browser gets); fails if it shows none."""
+    demo = container.demo
+    assert demo.png is not None, f"the demo shows no figure: {demo.error!r}"
+    return demo.png

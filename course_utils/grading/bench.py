@@ -1,4 +1,5 @@
-"""`course bench`: runtime of every notebook, quality numbers of every model, grading throughput.
+"""`course bench`: runtime of every notebook, CPU time of every widget redraw, quality numbers of
+every model, grading throughput.
 
 Writes docs/benchmarks.md. Budgets from the specification are shown as pass/fail columns;
 they are measured here, never asserted in tests (shared machines are noisy).
@@ -6,18 +7,24 @@ they are measured here, never asserted in tests (shared machines are noisy).
 
 from __future__ import annotations
 
+import contextlib
+import io
+import math
 import os
 import platform
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+import ipywidgets as widgets
 import nbformat
 import torch
 
+from ..widgets_common import NOREDRAW
 from .course import Course
 from .grade import Settings, grade
 from .notebooks import NotebookFailed, execute
@@ -178,7 +185,12 @@ def likelihood_comparison(metrics: list[dict]) -> list[str]:
 
 
 def render(
-    timings: list[Timing], metrics: list[dict], throughput: dict | None, device: str, repeat: int
+    timings: list[Timing],
+    metrics: list[dict],
+    throughput: dict | None,
+    device: str,
+    repeat: int,
+    redraws: list[Redraws] = (),
 ) -> str:
     lines = [
         "# Benchmarks",
@@ -206,6 +218,8 @@ def render(
     failures = [f"- {t.name}: {message}" for t in timings for message in t.failures]
     if failures:
         lines += ["", "Failed runs (not in the medians):", "", *failures]
+    if redraws:
+        lines += render_redraws(redraws)
     lines += [
         "",
         "## Quality (recorded by each notebook, next to its baseline)",
@@ -253,7 +267,268 @@ def bench(
     executed = course.root / "grading" / "bench" / device
     timings, metrics = time_notebooks(course, device, repeat, only, executed)
     print(f"executed notebooks and their metrics JSON: {executed}", flush=True)
+    print("timing widget redraws (CPU per control change) ...", flush=True)
+    redraws = widget_redraws(only)
     throughput = grading_throughput(course, device=device, repeat=repeat) if grading else None
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render(timings, metrics, throughput, device, repeat))
+    out.write_text(render(timings, metrics, throughput, device, repeat, redraws))
     return out
+
+
+# ------------------------------------------------------------------ widget redraws (CPU time)
+
+WIDGET_BUDGET_MS = 300  # CPU per redraw, from the specification
+WIDGET_CHANGES = 5  # changes of each control; the median is reported
+
+
+class _MaskedConv(torch.nn.Conv2d):
+    """A raster-scan masked convolution (A hides the centre pixel, B keeps it)."""
+
+    def __init__(self, mask_type, in_channels, out_channels, kernel_size, **kwargs):
+        super().__init__(in_channels, out_channels, kernel_size, **kwargs)
+        mask = torch.zeros(kernel_size, kernel_size)
+        mask.view(-1)[: kernel_size**2 // 2 + (mask_type == "B")] = 1
+        self.register_buffer("mask", mask)
+
+    def forward(self, x):
+        return self._conv_forward(x, self.weight * self.mask, self.bias)
+
+
+def lecture_demos() -> dict[str, Callable[[], list]]:
+    """Lecture name -> a function building its demos with the constructors its cells call, and
+    untrained stand-ins of the lecture's sizes for its models (the redraw cost is the demo's)."""
+    import torch.nn.functional as F
+    from torch import nn
+    from torch.distributions import Bernoulli, Normal
+
+    from ..data import ring_means, sample_ring
+    from ..metrics import mode_coverage
+    from ..widgets_autoregressive import receptive_field_explorer, sampling_stepper
+    from ..widgets_gan_dynamics import dirac_gan_explorer, gda_explorer
+    from ..widgets_gans import gan_1d_stepper, generator_loss_explorer, ring_snapshots
+    from ..widgets_vae import elbo_terms_explorer, latent_explorer, reparam_explorer
+    from ..widgets_vqvae import codebook_explorer, codebook_usage_explorer
+
+    torch.manual_seed(0)
+    pixelcnn = nn.Sequential(
+        _MaskedConv("A", 1, 32, 7, padding=3),
+        *[m for _ in range(4) for m in (nn.ReLU(), _MaskedConv("B", 32, 32, 3, padding=1))],
+        nn.ReLU(),
+        nn.Conv2d(32, 1, 1),
+    )
+
+    def draw_pixel(model, x, row, col):
+        x[:, 0, row, col] = torch.bernoulli(torch.sigmoid(model(x)[:, 0, row, col]))
+        return x
+
+    encoder = nn.Sequential(nn.Flatten(), nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 4))
+    decoder = nn.Sequential(nn.Linear(2, 128), nn.ReLU(), nn.Linear(128, 64))
+    images = (torch.rand(360, 1, 8, 8) < 0.4).float()
+    labels = torch.arange(360) % 10
+    angles = labels * (2 * math.pi / 10)
+    codes = 1.5 * torch.stack([angles.cos(), angles.sin()], 1) + 0.4 * torch.randn(360, 2)
+
+    def encode(x):
+        mu, logvar = encoder(x).chunk(2, dim=-1)
+        return mu, logvar
+
+    def log_likelihood(logits, x):
+        return Bernoulli(logits=logits).log_prob(x).flatten(1).sum(1)
+
+    def kl(mu, logvar):
+        return 0.5 * (mu**2 + logvar.exp() - 1 - logvar).sum(1)
+
+    def iwae(x, k):
+        mu, logvar = encode(x)
+        q = Normal(mu, (0.5 * logvar).exp())
+        z = q.sample((k,))
+        log_w = log_likelihood(decoder(z).reshape(k, -1), x.reshape(1, -1).expand(k, -1))
+        log_w = log_w + Normal(0.0, 1.0).log_prob(z).sum(-1)[:, 0] - q.log_prob(z).sum(-1)[:, 0]
+        return (torch.logsumexp(log_w, 0) - math.log(k)).reshape(1)
+
+    def quantize(z_e, codebook):
+        indices = torch.cdist(z_e, codebook).argmin(dim=1)
+        return indices, codebook[indices]
+
+    def perplexity(indices, num_codes):
+        p = torch.bincount(indices.reshape(-1), minlength=num_codes).double()
+        p = p[p > 0] / p.sum()
+        return float(torch.exp(-(p * p.log()).sum()))
+
+    usage = {  # counts (epochs, K): the first `alive` codes chosen, as in the lecture's runs
+        name: torch.randint(1, 60, (12, 32)).numpy() * (torch.arange(32) < alive).numpy()
+        for name, alive in [("β = 0.25", 32), ("β = 0", 6), ("far init", 1), ("restarts", 32)]
+    }
+
+    def d_loss(real, fake):
+        return F.softplus(-real).mean() + F.softplus(fake).mean()
+
+    losses = {
+        "non-saturating": lambda fake: F.softplus(-fake).mean(),
+        "minimax": lambda fake: -F.softplus(fake).mean(),
+    }
+    steps = list(range(0, 1001, 100))
+    rings = {  # samples spreading from the centre onto the ring's modes
+        name: [(s / 1000) * sample_ring(1000, std=0.05) + 0.3 * torch.randn(1000, 2) for s in steps]
+        for name in losses
+    }
+
+    def rotation(eta):
+        return torch.tensor([[1.0, -eta], [eta, 1.0]], dtype=torch.float64)
+
+    def simultaneous(x0, y0, eta, n):
+        z = [torch.tensor([x0, y0], dtype=torch.float64)]
+        for _ in range(n):
+            z.append(rotation(eta) @ z[-1])
+        return torch.stack(z)
+
+    def alternating(x0, y0, eta, n):
+        z = [torch.tensor([x0, y0], dtype=torch.float64)]
+        for _ in range(n):
+            x, y = z[-1]
+            x = x - eta * y
+            z.append(torch.stack([x, y + eta * x]))
+        return torch.stack(z)
+
+    def flow(x0, y0, t):
+        return torch.stack(
+            [x0 * torch.cos(t) - y0 * torch.sin(t), x0 * torch.sin(t) + y0 * torch.cos(t)], 1
+        )
+
+    def dirac_field(theta, psi, gamma):
+        return -psi, theta - gamma * psi
+
+    def dirac_simulate(theta0, psi0, eta, n, gamma):
+        z = [torch.tensor([theta0, psi0], dtype=torch.float64)]
+        for _ in range(n):
+            theta, psi = z[-1]
+            z.append(z[-1] + eta * torch.stack([-psi, theta - gamma * psi]))
+        return torch.stack(z)
+
+    book = [[-1.2, -0.8], [1.0, -1.0], [0.1, 1.3], [-1.5, 0.9], [1.6, 0.7], [0.0, -0.1]]
+    return {
+        "l1_autoregressive": lambda: [
+            receptive_field_explorer(_MaskedConv),
+            sampling_stepper(pixelcnn, draw_pixel, height=8, width=8, n=8),
+        ],
+        "l2_vae": lambda: [
+            reparam_explorer(lambda mu, logvar: Normal(mu, (0.5 * logvar).exp()).rsample()),
+            latent_explorer(decoder, codes, labels),
+            elbo_terms_explorer(
+                encode,
+                lambda z: decoder(z).unflatten(-1, (1, 8, 8)),
+                log_likelihood,
+                kl,
+                images,
+                iwae=iwae,
+            ),
+        ],
+        "l3_vqvae": lambda: [
+            codebook_explorer(quantize, lambda z_e, z_q: z_e + (z_q - z_e).detach(), book),
+            codebook_usage_explorer(usage, perplexity, run="far init"),
+        ],
+        "l4_gans": lambda: [
+            generator_loss_explorer(losses, d_fake=0.02),
+            gan_1d_stepper(d_loss, losses, lambda p_data, p_g: p_data / (p_data + p_g)),
+            ring_snapshots(rings, steps, ring_means(), 0.05, coverage=mode_coverage),
+        ],
+        "l5_gan_dynamics": lambda: [
+            gda_explorer({"simultaneous": simultaneous, "alternating": alternating}, flow),
+            dirac_gan_explorer(dirac_field, dirac_simulate),
+        ],
+    }
+
+
+def control_changes(control, n: int) -> list:
+    """n changes of a control, as callables: a click, the next option, or a slider position."""
+    if isinstance(control, widgets.Button):
+        return [control.click] * n
+    if hasattr(control, "options"):
+        options = list(control.options)
+        start = options.index(control.value)
+        picks = [options[(start + 1 + i) % len(options)] for i in range(n)]
+    else:
+        step = control.step
+        span = control.max - control.min
+        picks = [control.min + round(f * span / step) * step for f in (0.3, 0.7, 0.5, 1.0, 0.1)]
+        picks = (picks * n)[:n]
+    return [lambda value=value: setattr(control, "value", value) for value in picks]
+
+
+@dataclass
+class Redraws:
+    """CPU milliseconds of each redraw of one demo when one control changed."""
+
+    lecture: str
+    demo: str
+    control: str
+    ms: list[float]
+    error: str = ""
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.ms)
+
+
+def widget_redraws(only: list[str] = (), changes: int = WIDGET_CHANGES) -> list[Redraws]:
+    """CPU time (time.process_time, one torch thread) of each redraw as each control of each
+    lecture demo (of the lectures in `only`, default all) changes `changes` times."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    rows = []
+    try:
+        for lecture, build in lecture_demos().items():
+            if only and lecture not in only:
+                continue
+            with (
+                contextlib.redirect_stdout(io.StringIO()),
+                contextlib.redirect_stderr(io.StringIO()),
+            ):
+                boxes = build()  # outside a kernel the demos print what they display
+            for box in boxes:
+                demo = box.demo
+                for control in demo.controls:
+                    if NOREDRAW in control._dom_classes:
+                        continue  # it only sets what a button does next
+                    row = Redraws(lecture, box._dom_classes[0], control.description, [])
+                    for change in control_changes(control, changes):
+                        count, start = demo.redraws, time.process_time()
+                        with contextlib.redirect_stdout(io.StringIO()):
+                            change()
+                        if demo.redraws > count:
+                            row.ms.append(1000 * (time.process_time() - start))
+                        elif demo.error:
+                            row.error = f"{type(demo.error).__name__}: {demo.error}"
+                    rows.append(row)
+                    median = f"{row.median:.0f} ms" if row.ms else "no redraw"
+                    print(f"  {row.demo:<26} {row.control:<24} {median}", flush=True)
+    finally:
+        torch.set_num_threads(threads)
+    return rows
+
+
+def render_redraws(rows: list[Redraws]) -> list[str]:
+    """Report lines: the median CPU time per redraw of every control, against the budget."""
+    lines = [
+        "",
+        "## Widget redraws (CPU time per control change)",
+        "",
+        f"Each control of each lecture demo changed {WIDGET_CHANGES} times (`time.process_time` of "
+        "the `course` process, one torch thread, PNG included); the demos are built by the "
+        "constructors the lectures call, with untrained stand-ins of the lectures' models. "
+        "Controls that do not redraw by design (`course-widget-noredraw`) are left out.",
+        "",
+        "| lecture | demo | control | median ms | min-max ms | budget ms | within |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        if not r.ms:
+            what = f"failed: {r.error}" if r.error else "no redraw"
+            lines.append(f"| {r.lecture} | {r.demo} | {r.control} | {what} | - | - | **FAIL** |")
+            continue
+        within = _mark(r.median <= WIDGET_BUDGET_MS)
+        lines.append(
+            f"| {r.lecture} | {r.demo} | {r.control} | {r.median:.0f} "
+            f"| {min(r.ms):.0f}-{max(r.ms):.0f} | {WIDGET_BUDGET_MS} | {within} |"
+        )
+    return lines

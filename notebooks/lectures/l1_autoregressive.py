@@ -174,8 +174,12 @@ for first in "AB":
 # the stack. The gated PixelCNN (van den Oord et al., 2016) removes this blind spot with two
 # stacks, one for the rows above and one for the current row.
 #
-# Move the output pixel, add layers, change the kernel; switch the first mask to B to see a
-# leak (the pixel sees itself).
+# In the widget, orange is the blind spot: earlier pixels within the stack's reach
+# ($n$ layers of $k \times k$ kernels reach $n \lfloor k/2 \rfloor$ rows and columns away) that it
+# still does not see. Earlier pixels beyond that reach are simply too far for this depth; more
+# layers reach them. On the right, the gap between "in reach" and "seen" is the blind spot, and
+# it stays however many layers you add. Move the output pixel, add layers, change the kernel;
+# switch the first mask to B to see a leak (the pixel sees itself).
 
 # %%
 receptive_field_explorer(masked_conv)

@@ -176,9 +176,10 @@ print(f"test: -ELBO {(kl - reconstruction).mean():.2f} nats = reconstruction {-r
 # %% [markdown]
 # ## 4. Walking through the latent space
 #
-# Each dot is the code (encoder mean) of a test image, coloured by its digit. Move $z$ with the
-# sliders and watch the decoded image change: nearby codes decode to similar images, and the
-# classes occupy regions of the plane, although the VAE never saw a label.
+# Each dot is the code (encoder mean) of a test image, coloured by its digit; each digit is
+# written at the mean of its codes. Move $z$ with the sliders and watch the decoded image change:
+# nearby codes decode to similar images, and the classes occupy regions of the plane, although
+# the VAE never saw a label.
 
 # %%
 with torch.no_grad():

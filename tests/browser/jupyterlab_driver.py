@@ -9,8 +9,8 @@ The convention every lecture demo follows (see course_utils/widgets_*.py):
 
 * the demo's container carries the CSS class `course-widget` (plus its own name, e.g.
   `gda-explorer`, used in messages);
-* the Output its figure is drawn into carries `course-widget-figure` (the figure is an <img>
-  from matplotlib's inline backend, redrawn with clear_output + plt.show);
+* the Output its figure is drawn into carries `course-widget-figure` (the figure is an <img>,
+  an inline PNG replaced with clear_output + display on every redraw);
 * its status line, if any, carries `course-widget-status`;
 * optional: `course-widget-main` marks the lecture's main demo (the one in the screenshot;
   otherwise the first), and a control with `course-widget-noredraw` is changed but not
