@@ -13,7 +13,6 @@ docs/distributed.md: how to run workers on SLURM or Kubernetes.
 
 from __future__ import annotations
 
-import hashlib
 import socket
 import tempfile
 import threading
@@ -96,8 +95,7 @@ class _Worker:
         key = (job.assignment_id, job.due, job.solution)
         with self.lock:
             if key not in self.masters:
-                solution = self.course.solution_notebook(job.assignment_id).read_bytes()
-                if hashlib.sha256(solution).hexdigest() != job.solution:
+                if self.course.solution_digest(job.assignment_id) != job.solution:
                     raise RuntimeError(
                         f"the worker's checkout ({self.course.root}) has another solution notebook "
                         f"for {job.assignment_id}: update it to the grading machine's"

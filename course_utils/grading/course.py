@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,6 +53,10 @@ class Course:
 
     def solution_notebook(self, assignment_id: str) -> Path:
         return self.solutions / assignment_id / f"{assignment_id}.ipynb"
+
+    def solution_digest(self, assignment_id: str) -> str:
+        """sha256 of the solution notebook: which instructor version a grade was made with."""
+        return hashlib.sha256(self.solution_notebook(assignment_id).read_bytes()).hexdigest()
 
     def release_notebook(self, assignment_id: str) -> Path:
         return self.assignments / assignment_id / f"{assignment_id}.ipynb"

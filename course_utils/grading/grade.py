@@ -183,7 +183,7 @@ def _grade(
     if not settings.sandbox:
         for sub in subs:
             sub.notes.append(UNSANDBOXED)
-    solution = hashlib.sha256(course.solution_notebook(assignment_id).read_bytes()).hexdigest()
+    solution = course.solution_digest(assignment_id)
     checksums = {sub.student: _checksum(sub, solution, due) for sub in subs}
     with Gradebook(db_url) as gb:
         earlier = records.load(gb)
