@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import torch
+
+METRICS_DIR_VARIABLE = "COURSE_METRICS_DIR"  # set by `course bench`: where write_metrics writes
 
 
 def mode_coverage(
@@ -31,15 +34,18 @@ def mode_coverage(
     }
 
 
-def write_metrics(name: str, rows: list[tuple[str, float, str]]) -> Path:
-    """Record a notebook's quality numbers for `course bench` in ./<name>_metrics.json.
+def write_metrics(name: str, rows: list[tuple[str, float, str]]) -> list[dict]:
+    """Record a notebook's quality numbers for `course bench`; returns them as records.
 
     rows: (quantity, value, baseline to compare it with, as text), e.g.
-    ("test NLL (nats)", 18.6, "Bernoulli mixture 20.1").
+    ("test NLL (nats)", 18.6, "Bernoulli mixture 20.1"). They are written to
+    <name>_metrics.json in the folder named by COURSE_METRICS_DIR, which `course bench` sets;
+    without it (a student or lecturer running the notebook) nothing is written.
     """
-    path = Path(f"{name}_metrics.json")
     records = [
         {"notebook": name, "quantity": q, "value": float(v), "baseline": b} for q, v, b in rows
     ]
-    path.write_text(json.dumps(records, indent=1))
-    return path
+    folder = os.environ.get(METRICS_DIR_VARIABLE)
+    if folder:
+        (Path(folder) / f"{name}_metrics.json").write_text(json.dumps(records, indent=1))
+    return records

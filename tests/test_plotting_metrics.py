@@ -1,10 +1,11 @@
+import json
 import math
 
 import matplotlib.pyplot as plt
 import torch
 
 from course_utils import data, plotting
-from course_utils.metrics import mode_coverage
+from course_utils.metrics import METRICS_DIR_VARIABLE, mode_coverage, write_metrics
 
 
 def test_plots_are_labelled():
@@ -39,3 +40,22 @@ def test_collapsed_and_off_target_samplers_score_low():
         "n_modes": 8,
         "high_quality": 0.0,
     }
+
+
+def test_metrics_are_written_only_where_course_bench_asks(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv(METRICS_DIR_VARIABLE, raising=False)
+    records = write_metrics("l9_demo", [("test NLL (nats)", 18.6, "baseline 20.1")])
+    assert records == [
+        {
+            "notebook": "l9_demo",
+            "quantity": "test NLL (nats)",
+            "value": 18.6,
+            "baseline": "baseline 20.1",
+        }
+    ]
+    assert not list(tmp_path.iterdir()), "a student's or lecturer's run must leave no metrics file"
+    monkeypatch.setenv(METRICS_DIR_VARIABLE, str(tmp_path / "bench"))
+    (tmp_path / "bench").mkdir()
+    write_metrics("l9_demo", [("test NLL (nats)", 18.6, "baseline 20.1")])
+    assert json.loads((tmp_path / "bench" / "l9_demo_metrics.json").read_text()) == records

@@ -16,6 +16,7 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
+from ..metrics import METRICS_DIR_VARIABLE
 from .course import NOTEBOOK_TIMEOUT, Course
 from .kernel_client import PollingKernelManager
 
@@ -86,14 +87,18 @@ def execute(
 ) -> Run:
     """Run a notebook top to bottom in a fresh python3 kernel, in a scratch copy of its folder.
 
-    Files the notebook writes (such as <name>_metrics.json from course_utils.metrics.write_metrics)
-    stay out of the repository; the metrics are returned. device sets COURSE_DEVICE for the kernel.
+    Files the notebook writes stay out of the repository; the metrics it records with
+    course_utils.metrics.write_metrics (COURSE_METRICS_DIR is the scratch folder) are returned. device sets COURSE_DEVICE for the kernel.
     With `keep`, the executed notebook and its metrics JSON are saved side by side in that folder.
     """
     nb = nbformat.read(path, as_version=4)
     with tempfile.TemporaryDirectory(prefix="course-run-") as scratch:
         client = _client(nb, scratch, timeout)
-        env = {**os.environ, **({"COURSE_DEVICE": device} if device else {})}
+        env = {
+            **os.environ,
+            METRICS_DIR_VARIABLE: scratch,
+            **({"COURSE_DEVICE": device} if device else {}),
+        }
         start = time.perf_counter()
         try:
             client.execute(env=env)

@@ -416,7 +416,7 @@ ax.set_title("toy data: how much the code is used")
 plt.show()
 
 # %% [markdown]
-# The numbers of this lecture, recorded for `course bench` in `l2_vae_metrics.json`:
+# The numbers of this lecture, recorded for the course benchmark (`course bench`):
 
 # %%
 write_metrics("l2_vae", [

@@ -38,7 +38,6 @@
 # %% nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
 import math
 import time
-from pathlib import Path
 
 import matplotlib.pyplot as plt
 import torch
@@ -1022,12 +1021,12 @@ run_test(inputs, probe, judge)
 # %% [markdown]
 # ## Results
 #
-# The last cell records the numbers of this run in `a1_autoregressive_metrics.json` next to
-# the notebook (the course benchmark collects them).
+# The last cell prints the numbers of this run next to their baselines (`course bench`
+# collects them).
 
 # %%
 mixture, independent = baselines["Bernoulli mixture (10)"], baselines["independent Bernoulli"]
-write_metrics("a1_autoregressive", [
+results = write_metrics("a1_autoregressive", [
     ("test NLL (nats)", test_nll, f"Bernoulli mixture {mixture:.2f}, independent Bernoulli {independent:.2f}"),
     ("test bits/dim", float(bits_per_dim(test_nll, num_dims)),
      f"Bernoulli mixture {mixture / (num_dims * math.log(2)):.3f}"),
@@ -1035,7 +1034,8 @@ write_metrics("a1_autoregressive", [
     ("independent Bernoulli test NLL (nats)", independent, "baseline"),
     ("training time (s)", train_seconds, f"{len(history.train_loss)} epochs, best {history.best_epoch}, {device}"),
 ])
-print(Path("a1_autoregressive_metrics.json").read_text())
+for row in results:
+    print(f"{row['quantity']:40s} {row['value']:9.3f}   ({row['baseline']})")
 
 # %% [markdown]
 # ## What to take away

@@ -1066,8 +1066,8 @@ run_test(inputs, probe, judge)
 # %% [markdown]
 # ## Record the quality numbers
 #
-# The last cell saves the numbers of this run next to the notebook (`a3_vqvae_metrics.json`)
-# for the course benchmark (`course bench`), each with the baseline to compare it with.
+# The last cell records the numbers of this run for the course benchmark (`course bench`),
+# each with the baseline to compare it with.
 
 # %%
 from course_utils.metrics import write_metrics
