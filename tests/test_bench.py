@@ -5,7 +5,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course_utils.grading.bench import Timing, bench, render
+from course_utils.grading.bench import Timing, bench, measured_seconds, render
 from course_utils.grading.course import Course
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,6 +41,27 @@ def test_report_shows_medians_budgets_and_throughput():
     assert "| 0.67 | <= 0.6 | **FAIL** |" in report
     assert "| `--workers 2`, median of 3 (min-max) | 80.0 s (79.0-90.0 s) |" in report
     assert "| 2.0 s | <= 5.0 s | pass |" in report
+
+
+def test_measured_seconds_reads_back_the_medians_of_a_report(tmp_path):
+    timings = [
+        Timing("a9_fast", "solution", "cpu", [10.0, 30.0, 20.0]),
+        Timing("l9_slow", "lecture", "cpu", [70.0]),
+        Timing("l9_hung", "lecture", "cpu", [], ["hung"]),
+    ]
+    report = tmp_path / "benchmarks.md"
+    report.write_text(
+        render(
+            timings,
+            [{"notebook": "a9_fast", "quantity": "q", "value": 1.0, "baseline": "b"}],
+            None,
+            "cpu",
+            3,
+        )
+    )
+    assert measured_seconds(report) == {"a9_fast": 20.0, "l9_slow": 70.0}
+    assert measured_seconds(report, device="cuda") == {}
+    assert measured_seconds(tmp_path / "missing.md") == {}
 
 
 def test_a_failed_run_is_reported_and_the_others_still_count(monkeypatch, tmp_path):

@@ -200,7 +200,7 @@ def render(
         "",
         "## Notebook wall time (fresh kernel, top to bottom)",
         "",
-        "| notebook | kind | device | median s | min-max s | runs | budget s | within |",
+        NOTEBOOK_TABLE_HEADER + " min-max s | runs | budget s | within |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for t in timings:
@@ -255,6 +255,29 @@ def render(
             ),
         ]
     return "\n".join(lines) + "\n"
+
+
+NOTEBOOK_TABLE_HEADER = "| notebook | kind | device | median s |"
+
+
+def measured_seconds(report: Path, device: str = "cpu") -> dict[str, float]:
+    """The median wall time of each notebook in a report `render` wrote (docs/benchmarks.md):
+    {notebook name: seconds}; notebooks that failed or are missing are left out."""
+    if not report.exists():
+        return {}
+    seconds, in_table = {}, False
+    for line in report.read_text().splitlines():
+        if line.startswith(NOTEBOOK_TABLE_HEADER):
+            in_table = True
+        elif in_table and line.startswith("| "):
+            name, _kind, row_device, median = (
+                cell.strip() for cell in line.strip("|").split("|")[:4]
+            )
+            if row_device == device and median.replace(".", "", 1).isdigit():
+                seconds[name] = float(median)
+        elif in_table and not line.startswith("|---"):
+            in_table = False
+    return seconds
 
 
 def bench(

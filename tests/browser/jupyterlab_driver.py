@@ -44,6 +44,9 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+from course_utils.grading.bench import measured_seconds
+
+BENCHMARKS = Path(__file__).resolve().parents[2] / "docs" / "benchmarks.md"
 CHROMIUM = Path(os.environ.get("COURSE_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_FLAGS = [
     "--headless",
@@ -58,7 +61,11 @@ CHROMIUM_FLAGS = [
     "--disable-dev-shm-usage",
 ]
 # Seconds; the machine may be a shared 2-core box, so generous but finite.
-RUN_ALL_TIMEOUT = float(os.environ.get("COURSE_BROWSER_RUN_TIMEOUT", "300"))
+# Run All may take RUN_ALL_FACTOR times the notebook's median time in docs/benchmarks.md (a
+# loaded machine plus the browser), at least RUN_ALL_FLOOR; COURSE_BROWSER_RUN_TIMEOUT overrides.
+RUN_ALL_FACTOR = 10
+RUN_ALL_FLOOR = 180.0
+UNMEASURED_SECONDS = 60.0  # a notebook not yet in the report: the lecture budget
 REDRAW_TIMEOUT = float(os.environ.get("COURSE_BROWSER_REDRAW_TIMEOUT", "60"))
 SERVER_START_TIMEOUT = 120.0
 
@@ -577,12 +584,20 @@ def _change_control(page, control, kind: str) -> None:
         control.click()
 
 
+def run_all_limit(stem: str) -> float:
+    """Seconds that Run All of notebook `stem` may take before the check fails."""
+    if os.environ.get("COURSE_BROWSER_RUN_TIMEOUT"):
+        return float(os.environ["COURSE_BROWSER_RUN_TIMEOUT"])
+    measured = measured_seconds(BENCHMARKS).get(stem, UNMEASURED_SECONDS)
+    return max(RUN_ALL_FLOOR, RUN_ALL_FACTOR * measured)
+
+
 def check_notebook(
     page,
     lab: JupyterLab,
     relpath: str,
     screenshot: Path | None = None,
-    run_timeout: float = RUN_ALL_TIMEOUT,
+    run_timeout: float | None = None,
     redraw_timeout: float = REDRAW_TIMEOUT,
 ) -> NotebookReport:
     """Open `relpath` (relative to the lab's root), run it and exercise its widgets.
@@ -597,7 +612,7 @@ def check_notebook(
     page.locator(".jp-NotebookPanel .jp-Notebook .jp-Cell").first.wait_for(state="visible")
     _wait_for_kernel(page, name)
     _run_all_cells(page)
-    run_seconds = _wait_for_run(page, name, run_timeout)
+    run_seconds = _wait_for_run(page, name, run_timeout or run_all_limit(Path(relpath).stem))
 
     errors = page.evaluate(_JS_ERRORS, None)
     if errors:
