@@ -27,11 +27,22 @@ def test_report_shows_medians_budgets_and_throughput():
     throughput = {
         "n": 20,
         "plain_seconds": 4.0,
-        "workers1": 120.0,
-        "workers2": 80.0,
-        "runs": {1: [120.0, 118.0, 125.0], 2: [80.0, 79.0, 90.0]},
+        "median": {
+            "--workers 1": 120.0,
+            "--workers 2": 80.0,
+            "--cluster local:1": 130.0,
+            "--cluster local:2": 70.0,
+        },
+        "runs": {
+            "--workers 1": [120.0, 118.0, 125.0],
+            "--workers 2": [80.0, 79.0, 90.0],
+            "--cluster local:1": [130.0],
+            "--cluster local:2": [70.0],
+        },
         "ratio": 0.67,
+        "cluster_ratio": 0.54,
         "overhead": 2.0,
+        "scheduler_overhead": 0.5,
         "identical": True,
     }
     report = render(timings, metrics, throughput, "cpu", 3)
@@ -41,6 +52,9 @@ def test_report_shows_medians_budgets_and_throughput():
     assert "| 0.67 | <= 0.6 | **FAIL** |" in report
     assert "| `--workers 2`, median of 3 (min-max) | 80.0 s (79.0-90.0 s) |" in report
     assert "| 2.0 s | <= 5.0 s | pass |" in report
+    assert "| `--cluster local:2`, median of 1 (min-max) | 70.0 s (70.0-70.0 s) |" in report
+    assert "| ratio local:2 / local:1 (Dask LocalCluster) | 0.54 | <= 0.6 | pass |" in report
+    assert "cluster start included (local:1 less --workers 1) | 0.50 s |" in report
 
 
 def test_measured_seconds_reads_back_the_medians_of_a_report(tmp_path):
