@@ -11,6 +11,7 @@ import pytest
 
 from course_utils.grading.course import Course
 from course_utils.grading.notebooks import build, execute, source_pairs
+from course_utils.grading.quotes import quote_failures, quotes, with_quote_checks
 from course_utils.grading.release import release
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -88,11 +89,41 @@ def test_assignments_are_what_release_generates(tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_notebook_executes_in_a_fresh_kernel(path):
-    nb = execute(path).notebook
+def test_notebook_executes_in_a_fresh_kernel(path, tmp_path):
+    """...top to bottom, without errors or warnings, and every number its prose quotes (an HTML
+    comment `<!-- check: expr ≈ value ± tol -->`) is what its code computes."""
+    checked, _ = with_quote_checks(nbformat.read(path, as_version=4))
+    nbformat.write(checked, tmp_path / path.name)
+    nb = execute(tmp_path / path.name).notebook
     errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert not errors
     stderr = [
         o["text"] for c in nb.cells for o in c.get("outputs", []) if o.get("name") == "stderr"
     ]
     assert not [t for t in stderr if "Warning" in t], f"warnings on stderr: {stderr}"
+    failures = quote_failures(nb)
+    assert not failures, (
+        f"{path.name}: numbers in the prose that the code does not give:\n" + "\n".join(failures)
+    )
+
+
+def test_quote_checks_catch_a_number_the_code_does_not_print(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell(
+            "The mean is 2.5<!-- check: mean ≈ 2.5 ± 0.05 --> and the sum\n"
+            "10<!-- check: total ≈ 10 ± 0 -->, the max 9<!-- check: max(values)\n ≈ 9 ± 0.5 -->"
+            " and <!-- check: missing_name ≈ 1 ± 0 -->."
+        ),
+        nbformat.v4.new_code_cell("values = [1, 2, 3, 4]\nmean = sum(values) / 4\ntotal = 10"),
+        nbformat.v4.new_code_cell("mean = 0  # later cells may overwrite: checks run right after"),
+    ]
+    assert len(quotes(nb.cells[0].source)) == 4
+    checked, count = with_quote_checks(nb)
+    assert count == 4 and checked.cells[2].metadata["tags"] == ["course-quote-check"]
+    nbformat.write(checked, tmp_path / "quoted.ipynb")
+    failures = quote_failures(execute(tmp_path / "quoted.ipynb").notebook)
+    assert failures == [
+        "the prose says 9 ± 0.5, max(values) is 4",
+        "missing_name: NameError: name 'missing_name' is not defined",
+    ]
