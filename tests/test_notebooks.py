@@ -90,8 +90,8 @@ def test_assignments_are_what_release_generates(tmp_path):
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_executes_in_a_fresh_kernel(path, tmp_path):
-    """...top to bottom, without errors or warnings, and every number its prose quotes (an HTML
-    comment `<!-- check: expr ≈ value ± tol -->`) is what its code computes."""
+    """...top to bottom, without errors or warnings, and every number its prose quotes (listed in
+    the markdown cell's metadata, `checks=["expr ~ value +- tol"]`) is what its code computes."""
     checked, _ = with_quote_checks(nbformat.read(path, as_version=4))
     nbformat.write(checked, tmp_path / path.name)
     nb = execute(tmp_path / path.name).notebook
@@ -109,16 +109,19 @@ def test_notebook_executes_in_a_fresh_kernel(path, tmp_path):
 
 def test_quote_checks_catch_a_number_the_code_does_not_print(tmp_path):
     nb = nbformat.v4.new_notebook()
+    quoting = nbformat.v4.new_markdown_cell("The mean is 2.5 and the sum 10, the max 9.")
+    quoting.metadata["checks"] = [
+        "mean ~ 2.5 +- 0.05",
+        "total ~ 10 +- 0",
+        "max(values) ~ 9 +- 0.5",
+        "missing_name ~ 1 +- 0",
+    ]
     nb.cells = [
-        nbformat.v4.new_markdown_cell(
-            "The mean is 2.5<!-- check: mean ≈ 2.5 ± 0.05 --> and the sum\n"
-            "10<!-- check: total ≈ 10 ± 0 -->, the max 9<!-- check: max(values)\n ≈ 9 ± 0.5 -->"
-            " and <!-- check: missing_name ≈ 1 ± 0 -->."
-        ),
+        quoting,
         nbformat.v4.new_code_cell("values = [1, 2, 3, 4]\nmean = sum(values) / 4\ntotal = 10"),
         nbformat.v4.new_code_cell("mean = 0  # later cells may overwrite: checks run right after"),
     ]
-    assert len(quotes(nb.cells[0].source)) == 4
+    assert len(quotes(quoting)) == 4
     checked, count = with_quote_checks(nb)
     assert count == 4 and checked.cells[2].metadata["tags"] == ["course-quote-check"]
     nbformat.write(checked, tmp_path / "quoted.ipynb")
@@ -127,3 +130,6 @@ def test_quote_checks_catch_a_number_the_code_does_not_print(tmp_path):
         "the prose says 9 ± 0.5, max(values) is 4",
         "missing_name: NameError: name 'missing_name' is not defined",
     ]
+    quoting.metadata["checks"] = ["mean is 2.5"]
+    with pytest.raises(ValueError, match="not 'expression ~ value"):
+        quotes(quoting)

@@ -1,14 +1,16 @@
 """Numbers the prose quotes are checked against the code's own output.
 
-A markdown cell that quotes a number carries, right after it, an HTML comment (invisible when
-rendered) saying what the number is:
+A markdown cell that quotes numbers lists, in its metadata, what each number is (the py:percent
+header of the cell; nothing is shown to students, in JupyterLab or in the feedback HTML):
 
-    the solution reaches 76%<!-- check: 100 * ring_scores["non-saturating"]["high_quality"] ≈ 76 ± 1 -->
+    # %% [markdown] checks=["100 * ring_scores[\"minimax\"][\"high_quality\"] ~ 67 +- 1"]
+    # The minimax run puts 67% of its samples within 3 std of a mode.
 
-`with_quote_checks` inserts, after the first code cell that follows such a markdown cell, a code
-cell that evaluates each expression in the notebook's namespace and prints the values;
-`quote_failures` reads them back from the executed notebook. tests/test_notebooks.py does both
-for every lecture and solution, so a number in the prose cannot drift from what the code prints.
+Each entry is `expression ~ value +- tolerance`. `with_quote_checks` inserts, after the first
+code cell that follows such a markdown cell, a code cell that evaluates each expression in the
+notebook's namespace and prints the values; `quote_failures` reads them back from the executed
+notebook. tests/test_notebooks.py does both for every lecture and solution, so a number in the
+prose cannot drift from what the code prints.
 """
 
 from __future__ import annotations
@@ -20,11 +22,9 @@ from typing import NamedTuple
 
 import nbformat
 
-CHECK = re.compile(
-    r"<!--\s*check:\s*(?P<expr>.+?)\s*≈\s*(?P<value>[-+]?[0-9.]+(?:e[-+]?[0-9]+)?)"
-    r"\s*±\s*(?P<tol>[0-9.]+(?:e[-+]?[0-9]+)?)\s*-->",
-    re.DOTALL,
-)
+NUMBER = r"[-+]?[0-9.]+(?:e[-+]?[0-9]+)?"
+CHECK = re.compile(rf"^(?P<expr>.+)\s~\s*(?P<value>{NUMBER})\s*\+-\s*(?P<tol>{NUMBER})$", re.DOTALL)
+METADATA_KEY = "checks"  # the markdown cell's list of quoted numbers
 MARK = "course-quote-check "  # the first word of the check cell's output line
 CELL_TAG = "course-quote-check"
 
@@ -38,10 +38,15 @@ class Quote(NamedTuple):
     tol: float
 
 
-def quotes(markdown: str) -> list[Quote]:
-    """The quotes of one markdown cell (comment markers spread over lines are joined)."""
-    joined = re.sub(r"\s*\n\s*", " ", markdown)
-    return [Quote(m["expr"], float(m["value"]), float(m["tol"])) for m in CHECK.finditer(joined)]
+def quotes(cell: nbformat.NotebookNode) -> list[Quote]:
+    """The quotes of one markdown cell; an entry that is not `expr ~ value +- tol` raises."""
+    found = []
+    for entry in cell.metadata.get(METADATA_KEY, []):
+        match = CHECK.match(entry.strip())
+        if not match:
+            raise ValueError(f"quote check {entry!r} is not 'expression ~ value +- tolerance'")
+        found.append(Quote(match["expr"].strip(), float(match["value"]), float(match["tol"])))
+    return found
 
 
 def _check_cell(checks: list[Quote]) -> nbformat.NotebookNode:
@@ -73,7 +78,7 @@ def with_quote_checks(nb: nbformat.NotebookNode) -> tuple[nbformat.NotebookNode,
     for cell in nb.cells:
         cells.append(cell)
         if cell.cell_type == "markdown":
-            found = quotes(cell.source)
+            found = quotes(cell)
             pending += found
             count += len(found)
         elif cell.cell_type == "code" and pending:

@@ -161,9 +161,9 @@ history = train(vae2d, vae_loss, x_train, n_epochs=150, x_val=x_val, patience=10
 plot_curves({"train": history.train_loss, "validation": history.val_loss}, ylabel="-ELBO (nats)")
 plt.show()
 
-# %% [markdown]
-# You should see a test negative ELBO around 21 nats<!-- check: (kl - reconstruction).mean() ≈ 21 ± 1 -->, most of it reconstruction, with a KL of
-# a few nats<!-- check: kl.mean() ≈ 3.5 ± 1.5 -->: two latent numbers cannot carry much.
+# %% [markdown] checks=["(kl - reconstruction).mean() ~ 21 +- 1", "kl.mean() ~ 3.5 +- 1.5"]
+# You should see a test negative ELBO around 21 nats, most of it reconstruction, with a KL of
+# a few nats: two latent numbers cannot carry much.
 
 # %%
 vae2d.eval()
@@ -291,9 +291,9 @@ with torch.no_grad():
 for name, value in rows.items():
     print(f"{name:32s} {value:6.2f} nats")
 
-# %% [markdown]
-# You should see the IWAE bound tighten with $k$ by about half a nat<!-- check: rows["2D VAE, -IWAE bound, k = 1"] - rows["2D VAE, -IWAE bound, k = 1000"] ≈ 0.5 ± 0.3 -->, the gain stopping after
-# $k = 100$, and the exact autoregressive NLL below all of them (around 18 nats<!-- check: rows["MADE, exact -log p(x)"] ≈ 18 ± 0.7 -->; the baselines
+# %% [markdown] checks=["rows[\"2D VAE, -IWAE bound, k = 1\"] - rows[\"2D VAE, -IWAE bound, k = 1000\"] ~ 0.5 +- 0.3", "rows[\"MADE, exact -log p(x)\"] ~ 18 +- 0.7"]
+# You should see the IWAE bound tighten with $k$ by about half a nat, the gain stopping after
+# $k = 100$, and the exact autoregressive NLL below all of them (around 18 nats; the baselines
 # on this split are 25.2 nats for independent pixels and 20.2 for a mixture of 10 Bernoulli
 # models). Assignment 2's 8-dimensional VAE reaches about 19 nats ELBO and 18.2 IWAE.
 #
@@ -362,10 +362,10 @@ for name, autoregressive in [("MLP decoder", False), ("MADE decoder", True)]:
                                           x_train, x_val, x_test, n_epochs=150)
     print(f"digits, {name:12s}: test -ELBO {digit_results[name]['-ELBO']:.2f} nats, KL {digit_results[name]['KL']:.2f} nats")
 
-# %% [markdown]
+# %% [markdown] checks=["digit_results[\"MADE decoder\"][\"KL\"] ~ 3 +- 1", "digit_results[\"MLP decoder\"][\"KL\"] ~ 5.5 +- 1", "len(x_train) ~ 1221 +- 0"]
 # You should see the MADE decoder reach a better ELBO with a **smaller** KL than the MLP
-# decoder (roughly 3<!-- check: digit_results["MADE decoder"]["KL"] ≈ 3 ± 1 --> against 5 to 6 nats<!-- check: digit_results["MLP decoder"]["KL"] ≈ 5.5 ± 1 -->): it already uses $z$ less. But the KL does not go
-# to 0 in a short run on digits: 1,221<!-- check: len(x_train) ≈ 1221 ± 0 --> training images are too few for the autoregressive
+# decoder (roughly 3 against 5 to 6 nats): it already uses $z$ less. But the KL does not go
+# to 0 in a short run on digits: 1,221 training images are too few for the autoregressive
 # decoder to model them all alone, and the code still pays for itself. (A PixelCNN decoder
 # behaves the same way here in short runs.)
 #
@@ -400,10 +400,10 @@ for name, autoregressive, free_bits in [("independent-pixel decoder", False, 0.0
     toy_results[name] = fit_and_measure(model, toy_train, toy_val, toy_test, n_epochs=150, lr=3e-3, batch_size=100)
     print(f"toy, {name:30s}: test -ELBO {toy_results[name]['-ELBO']:.3f} nats, KL {toy_results[name]['KL']:.3f} nats")
 
-# %% [markdown]
-# You should see the independent-pixel decoder use about 1.5 nats of code<!-- check: toy_results["independent-pixel decoder"]["KL"] ≈ 1.5 ± 0.4 -->, the MADE decoder
-# collapse to a KL near 0 (about 0.2 nats<!-- check: toy_results["MADE decoder"]["KL"] ≈ 0.2 ± 0.2 -->, and still falling when early stopping ends the run)
-# at an ELBO close to the entropy 2.97<!-- check: toy_results["MADE decoder"]["-ELBO"] ≈ 2.97 ± 0.15 -->, and free bits hold the KL at about $2 \times 0.3$ nats<!-- check: toy_results["MADE decoder + free bits 0.3"]["KL"] ≈ 0.6 ± 0.15 -->
+# %% [markdown] checks=["toy_results[\"independent-pixel decoder\"][\"KL\"] ~ 1.5 +- 0.4", "toy_results[\"MADE decoder\"][\"KL\"] ~ 0.2 +- 0.2", "toy_results[\"MADE decoder\"][\"-ELBO\"] ~ 2.97 +- 0.15", "toy_results[\"MADE decoder + free bits 0.3\"][\"KL\"] ~ 0.6 +- 0.15"]
+# You should see the independent-pixel decoder use about 1.5 nats of code, the MADE decoder
+# collapse to a KL near 0 (about 0.2 nats, and still falling when early stopping ends the run)
+# at an ELBO close to the entropy 2.97, and free bits hold the KL at about $2 \times 0.3$ nats
 # with almost the same ELBO: the code is used again, at a small price in the bound.
 
 # %%

@@ -205,11 +205,11 @@ ring_runs = {"non-saturating": train_ring(g_loss_nonsaturating), "minimax": trai
 for name, snaps in ring_runs.items():
     print(name, mode_coverage(snaps[-1], ring_means(), RING_STD))
 
-# %% [markdown]
+# %% [markdown] checks=["min(r[\"modes_captured\"] for results in by_seed.values() for r in results) ~ 7.5 +- 0.5", "100 * perfect ~ 98.9 +- 0.3", "100 * min(r[\"high_quality\"] for results in by_seed.values() for r in results) ~ 35 +- 15", "100 * max(r[\"high_quality\"] for results in by_seed.values() for r in results) ~ 35 +- 15"]
 # Two more seeds for each loss (a few seconds per run), and a perfect sampler (draws from the
 # data distribution itself) as the reference. These numbers go to the course benchmark. You
-# should see both losses reach all or nearly all 8 modes on every seed<!-- check: min(r["modes_captured"] for results in by_seed.values() for r in results) ≈ 7.5 ± 0.5 -->,
-# and between a fifth and a half of the samples within 3 std (a perfect sampler: 98.9%<!-- check: 100 * perfect ≈ 98.9 ± 0.3 -->)<!-- check: 100 * min(r["high_quality"] for results in by_seed.values() for r in results) ≈ 35 ± 15 --><!-- check: 100 * max(r["high_quality"] for results in by_seed.values() for r in results) ≈ 35 ± 15 -->.
+# should see both losses reach all or nearly all 8 modes on every seed,
+# and between a fifth and a half of the samples within 3 std (a perfect sampler: 98.9%).
 # The difference between the two losses is small next to the spread from seed to seed: in
 # these short runs the samples form a smeared ring around the modes, not eight sharp blobs.
 

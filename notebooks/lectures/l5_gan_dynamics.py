@@ -156,7 +156,7 @@ def simultaneous_matrix(eta: float) -> torch.Tensor:
     return I2 + eta * J
 
 
-# %% [markdown]
+# %% [markdown] checks=["torch.linalg.eigvals(S).imag.abs().max() ~ 0.2 +- 1e-6", "ratios.min() ~ 1.0198 +- 0.00005", "ratios.max() ~ 1.0198 +- 0.00005"]
 # **Why it spirals out.** The eigenvalues of $S_\eta$ are $1 \pm i\eta$, of modulus
 # $\sqrt{1+\eta^2} > 1$. Better still, $S_\eta^\top S_\eta = (1+\eta^2) I$ (because
 # $J^\top = -J$ and $J^\top J = I$), so for *every* $z$
@@ -166,8 +166,8 @@ def simultaneous_matrix(eta: float) -> torch.Tensor:
 #
 # Each Euler step moves along the tangent of the circle through $z_t$, and the tangent
 # points outside the circle. A smaller step size slows the escape down; no step size stops
-# it. You should see eigenvalues $1 \pm 0.2i$<!-- check: torch.linalg.eigvals(S).imag.abs().max() ≈ 0.2 ± 1e-6 --> and a radius ratio of $\sqrt{1.04} \approx 1.0198$
-# at every step<!-- check: ratios.min() ≈ 1.0198 ± 0.00005 --><!-- check: ratios.max() ≈ 1.0198 ± 0.00005 -->.
+# it. You should see eigenvalues $1 \pm 0.2i$ and a radius ratio of $\sqrt{1.04} \approx 1.0198$
+# at every step.
 
 # %%
 eta = 0.2
@@ -442,7 +442,7 @@ closed_form = torch.stack([-psi * slope, theta * slope - 0.8 * psi])
 error = (torch.stack([d_theta, d_psi]) - closed_form).abs().max()
 print("largest difference to the closed form:", float(error))
 
-# %% [markdown]
+# %% [markdown] checks=["spectral_radius(I2 + 0.1 * jacobian_at_equilibrium(0.0)) ~ 1.00125 +- 0.000005", "spectral_radius(I2 + 0.1 * jacobian_at_equilibrium(0.5)) ~ 0.976 +- 0.0005", "spectral_radius(I2 + 0.1 * jacobian_at_equilibrium(1.0)) ~ 0.950 +- 0.0005", "spectral_radius(I2 + 0.1 * jacobian_at_equilibrium(2.0)) ~ 0.987 +- 0.0005"]
 # **Linearising at the equilibrium.** Near $(0, 0)$, $f'(\psi\theta) \approx f'(0) = \tfrac12$ and
 # the field is linear with Jacobian
 #
@@ -455,8 +455,8 @@ print("largest difference to the closed form:", float(error))
 # Euler steps small enough that
 # $\rho(I + \eta \nabla v_\gamma) < 1$. We measure the Jacobian by central differences of the
 # field. You should see it match the matrix above, and the spectral radius of one Euler step
-# ($\eta = 0.1$) sit above 1 for $\gamma = 0$ (1.00125<!-- check: spectral_radius(I2 + 0.1 * jacobian_at_equilibrium(0.0)) ≈ 1.00125 ± 0.000005 -->, that is $\sqrt{1 + \eta^2/4}$) and below 1
-# for the three penalties printed (0.976<!-- check: spectral_radius(I2 + 0.1 * jacobian_at_equilibrium(0.5)) ≈ 0.976 ± 0.0005 -->, 0.950<!-- check: spectral_radius(I2 + 0.1 * jacobian_at_equilibrium(1.0)) ≈ 0.950 ± 0.0005 --> and 0.987<!-- check: spectral_radius(I2 + 0.1 * jacobian_at_equilibrium(2.0)) ≈ 0.987 ± 0.0005 -->). For $0 < \gamma < 1$ the eigenvalues of
+# ($\eta = 0.1$) sit above 1 for $\gamma = 0$ (1.00125, that is $\sqrt{1 + \eta^2/4}$) and below 1
+# for the three penalties printed (0.976, 0.950 and 0.987). For $0 < \gamma < 1$ the eigenvalues of
 # $I + \eta \nabla v_\gamma$ have squared modulus $1 - \eta\gamma + \eta^2/4$, so with $\eta = 0.1$ the
 # penalty has to exceed $\eta/4 = 0.025$.
 

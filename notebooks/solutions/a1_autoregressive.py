@@ -91,10 +91,10 @@ def autoregressive_log_prob(cond_logits: torch.Tensor, x: torch.Tensor) -> torch
     ### END SOLUTION
 
 
-# %% [markdown]
-# You should see three log-probabilities: $-4.133$<!-- check: autoregressive_log_prob(example_logits, example_x)[0] ≈ -4.133 ± 0.0005 -->
-# for the first image, $0$<!-- check: autoregressive_log_prob(example_logits, example_x)[1] ≈ 0 ± 1e-6 --> for an image
-# the logits predict with certainty, and $-101.39$<!-- check: autoregressive_log_prob(example_logits, example_x)[2] ≈ -101.39 ± 0.005 --> for the last: its first pixel, a $0$
+# %% [markdown] checks=["autoregressive_log_prob(example_logits, example_x)[0] ~ -4.133 +- 0.0005", "autoregressive_log_prob(example_logits, example_x)[1] ~ 0 +- 1e-6", "autoregressive_log_prob(example_logits, example_x)[2] ~ -101.39 +- 0.005"]
+# You should see three log-probabilities: $-4.133$
+# for the first image, $0$ for an image
+# the logits predict with certainty, and $-101.39$ for the last: its first pixel, a $0$
 # whose logit is $+100$, costs 100 nats, and the two coin flips $2 \ln 2 \approx 1.39$.
 
 # %%
@@ -615,10 +615,10 @@ def bits_per_dim(nll_nats, num_dims: int):
     ### END SOLUTION
 
 
-# %% [markdown]
-# You should see an NLL of about 48 nats<!-- check: fresh_nll.mean() ≈ 48 ± 1 --> for a fresh model on blank 8x8 images, a little
+# %% [markdown] checks=["fresh_nll.mean() ~ 48 +- 1", "bits_per_dim(fresh_nll, 64).mean() ~ 1.09 +- 0.02"]
+# You should see an NLL of about 48 nats for a fresh model on blank 8x8 images, a little
 # above $64 \ln 2 \approx 44.4$: the fresh logits are about $0.13$, so every probability is
-# near, but not exactly, 1/2. That is about 1.09 bits per dimension<!-- check: bits_per_dim(fresh_nll, 64).mean() ≈ 1.09 ± 0.02 -->.
+# near, but not exactly, 1/2. That is about 1.09 bits per dimension.
 
 # %%
 blank = torch.zeros(3, 1, 8, 8, device=device)
@@ -693,12 +693,12 @@ def judge(given, seen):
 
 run_test(inputs, probe, judge)
 
-# %% [markdown]
+# %% [markdown] checks=["len(split.train_images) ~ 1437 +- 0", "len(split.test_images) ~ 360 +- 0", "sum(p.numel() for p in PixelCNN().parameters()) ~ 57000 +- 1000"]
 # ## 6. Training on binarized digits, with early stopping
 #
 # The data are scikit-learn's 8x8 digits, binarized (pixel $\ge 8$), with the course's
-# fixed split: 1,437 training<!-- check: len(split.train_images) ≈ 1437 ± 0 --> and 360 test images<!-- check: len(split.test_images) ≈ 360 ± 0 -->. That is a small training set for a model
-# with 57,000 parameters<!-- check: sum(p.numel() for p in PixelCNN().parameters()) ≈ 57000 ± 1000 -->: after a few dozen epochs the training NLL keeps falling while the
+# fixed split: 1,437 training and 360 test images. That is a small training set for a model
+# with 57,000 parameters: after a few dozen epochs the training NLL keeps falling while the
 # NLL on unseen images rises again (overfitting). So we hold out 15% of the training images
 # as a **validation** set, evaluate it after every epoch, stop when it has not improved for
 # `patience` epochs, and keep the weights of the best epoch (early stopping). The test set
@@ -780,10 +780,10 @@ with torch.no_grad():
 print(f"{len(history.train_loss)} epochs in {train_seconds:.1f} s, best epoch {history.best_epoch}")
 print(f"test NLL {test_nll:.2f} nats = {float(bits_per_dim(test_nll, num_dims)):.3f} bits/dim")
 
-# %% [markdown]
+# %% [markdown] checks=["test_nll ~ 18.5 +- 0.7", "bits_per_dim(test_nll, num_dims) ~ 0.42 +- 0.02"]
 # You should see the training NLL keep falling while the validation NLL flattens out and
 # starts to rise; the kept weights are those of the marked epoch. The test NLL should be
-# around 18.5 nats<!-- check: test_nll ≈ 18.5 ± 0.7 --> (about 0.42 bits/dim<!-- check: bits_per_dim(test_nll, num_dims) ≈ 0.42 ± 0.02 -->), clearly below both baselines.
+# around 18.5 nats (about 0.42 bits/dim), clearly below both baselines.
 
 # %%
 ax = plot_curves({"train": history.train_loss, "validation": history.val_loss}, ylabel="NLL (nats per image)")
@@ -935,9 +935,9 @@ def sample(model: nn.Module, n: int, height: int, width: int) -> torch.Tensor:
     ### END SOLUTION
 
 
-# %% [markdown]
+# %% [markdown] checks=["len(x_train) ~ 1221 +- 0"]
 # You should see 32 digit-like samples: mostly recognisable strokes, some odd ones (the
-# model is small and was trained on 1,221 images<!-- check: len(x_train) ≈ 1221 ± 0 -->).
+# model is small and was trained on 1,221 images).
 
 # %%
 seed_everything(0)

@@ -215,9 +215,9 @@ def gaussian_kl(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     ### END SOLUTION
 
 
-# %% [markdown]
+# %% [markdown] checks=["gaussian_kl(torch.tensor([[1.0, 0.0]]), torch.zeros(1, 2))[0] ~ 0.5 +- 1e-6", "gaussian_kl(torch.zeros(1, 2), torch.tensor([[math.log(2.0), 0.0]]))[0] ~ 0.1534 +- 0.00005"]
 # You should see `[0.0, 0.5, 0.1534]`: the prior itself, a mean shifted by 1, and a
-# variance of 2 ($\tfrac12(2 - 1 - \log 2)$).<!-- check: gaussian_kl(torch.tensor([[1.0, 0.0]]), torch.zeros(1, 2))[0] ≈ 0.5 ± 1e-6 --><!-- check: gaussian_kl(torch.zeros(1, 2), torch.tensor([[math.log(2.0), 0.0]]))[0] ≈ 0.1534 ± 0.00005 -->
+# variance of 2 ($\tfrac12(2 - 1 - \log 2)$).
 
 # %%
 print(gaussian_kl(torch.tensor([[0.0, 0.0], [1.0, 0.0], [0.0, 0.0]]),
@@ -313,8 +313,8 @@ def elbo(x: torch.Tensor, x_logits: torch.Tensor, mu: torch.Tensor, logvar: torc
     ### END SOLUTION
 
 
-# %% [markdown]
-# You should see `-44.36`<!-- check: bernoulli_log_likelihood(torch.zeros(2, 1, 8, 8), ones)[1] ≈ -44.36 ± 0.005 --> twice ($64 \log 2$: every pixel a coin flip) and a finite number
+# %% [markdown] checks=["bernoulli_log_likelihood(torch.zeros(2, 1, 8, 8), ones)[1] ~ -44.36 +- 0.005"]
+# You should see `-44.36` twice ($64 \log 2$: every pixel a coin flip) and a finite number
 # near 0 for confident, correct logits of size 100.
 
 # %%
@@ -567,11 +567,11 @@ def judge(given, seen):
 
 run_test(inputs, probe, judge)
 
-# %% [markdown]
+# %% [markdown] checks=["len(x_train) ~ 1221 +- 0"]
 # ## 5. Training on binarized digits
 #
 # We minimise the negative ELBO averaged over a minibatch with Adam, and keep the weights with
-# the best **validation** negative ELBO: a VAE this size overfits 1,221<!-- check: len(x_train) ≈ 1221 ± 0 --> training images after
+# the best **validation** negative ELBO: a VAE this size overfits 1,221 training images after
 # some tens of epochs (the training loss keeps falling while the validation loss turns up), so
 # early stopping matters. Training stops after 10 epochs without improvement, at most 150
 # epochs (well under a minute on a CPU).
@@ -595,10 +595,10 @@ print(f"{len(history.train_loss)} epochs, best validation -ELBO {min(history.val
 plot_curves({"train": history.train_loss, "validation": history.val_loss}, ylabel="-ELBO (nats)")
 plt.show()
 
-# %% [markdown]
+# %% [markdown] checks=["-elbo(x_test, x_logits, mu, logvar).mean() ~ 19 +- 1", "gaussian_kl(mu, logvar).mean() ~ 6 +- 1"]
 # You should see test reconstructions that keep the digit's identity and samples from the
-# prior that mostly look like digits, and a test negative ELBO around 19 nats<!-- check: -elbo(x_test, x_logits, mu, logvar).mean() ≈ 19 ± 1 --> with a KL of 5
-# to 7 nats<!-- check: gaussian_kl(mu, logvar).mean() ≈ 6 ± 1 --> (the number of nats the code spends on each image).
+# prior that mostly look like digits, and a test negative ELBO around 19 nats with a KL of 5
+# to 7 nats (the number of nats the code spends on each image).
 
 # %%
 model.eval()
@@ -912,8 +912,8 @@ def iwae_bound(model: nn.Module, x: torch.Tensor, k: int) -> torch.Tensor:
     ### END SOLUTION
 
 
-# %% [markdown]
-# You should see the estimate rise with $k$, by about 0.8 nats<!-- check: iwae_bound(model, x_test, 100).mean() - iwae_bound(model, x_test, 1).mean() ≈ 0.8 ± 0.25 --> from $k = 1$ to $k = 100$
+# %% [markdown] checks=["iwae_bound(model, x_test, 100).mean() - iwae_bound(model, x_test, 1).mean() ~ 0.8 +- 0.25"]
+# You should see the estimate rise with $k$, by about 0.8 nats from $k = 1$ to $k = 100$
 # (most of it by $k = 10$), and stay finite.
 
 # %%
@@ -1279,11 +1279,11 @@ def judge(given, seen):
 
 run_test(inputs, probe, judge)
 
-# %% [markdown]
+# %% [markdown] checks=["iwae[1] - iwae[100] ~ 0.7 +- 0.25"]
 # ## How good is the bound?
 #
 # The gap $\mathcal L_{100} - \mathcal L_1$ is a lower bound on how much the ELBO underestimates
-# $\log p(x)$ on average; on these digits it is about 0.7 nats<!-- check: iwae[1] - iwae[100] ≈ 0.7 ± 0.25 -->.
+# $\log p(x)$ on average; on these digits it is about 0.7 nats.
 # But both numbers are **bounds**: we never know how far $\mathcal L_{100}$ still is from
 # $\log p(x)$. Assignment 1's PixelCNN computes $\log p(x)$ exactly, pixel by pixel, on the
 # same test set, so its test NLL can be compared with the VAE's bound directly; the VAE's

@@ -309,9 +309,9 @@ def vq_losses(z_e: torch.Tensor, z_q: torch.Tensor, beta: float) -> tuple[torch.
     ### END SOLUTION
 
 
-# %% [markdown]
-# You should see both terms equal to the mean squared distance (0.3125 here<!-- check: vq_losses(torch.tensor([[1.0, 0.0], [0.0, 0.5]]), torch.zeros(2, 2), 0.25)[0] ≈ 0.3125 ± 1e-6 -->), the commitment
-# term times $\beta = 0.25$<!-- check: vq_losses(torch.tensor([[1.0, 0.0], [0.0, 0.5]]), torch.zeros(2, 2), 0.25)[1] ≈ 0.078125 ± 1e-6 -->.
+# %% [markdown] checks=["vq_losses(torch.tensor([[1.0, 0.0], [0.0, 0.5]]), torch.zeros(2, 2), 0.25)[0] ~ 0.3125 +- 1e-6", "vq_losses(torch.tensor([[1.0, 0.0], [0.0, 0.5]]), torch.zeros(2, 2), 0.25)[1] ~ 0.078125 +- 1e-6"]
+# You should see both terms equal to the mean squared distance (0.3125 here), the commitment
+# term times $\beta = 0.25$.
 
 # %%
 print([float(v) for v in vq_losses(torch.tensor([[1.0, 0.0], [0.0, 0.5]]), torch.tensor([[0.0, 0.0], [0.0, 0.0]]), 0.25)])
@@ -703,13 +703,13 @@ def judge(given, seen):
 
 run_test(inputs, probe, judge)
 
-# %% [markdown]
+# %% [markdown] checks=["test_mse ~ 0.004 +- 0.001", "codes_used ~ 55 +- 8"]
 # ## 6. Training
 #
 # We train for a fixed number of epochs with Adam on the reconstruction error plus the VQ loss
 # (about 15 s on one CPU core). You should see the loss fall, reconstructions that look like the
-# inputs (top: test digits, bottom: reconstructions), a test MSE of about 0.004 per pixel<!-- check: test_mse ≈ 0.004 ± 0.001 --> and
-# most of the 64 codes in use (about 55 in the solution's seeded run<!-- check: codes_used ≈ 55 ± 8 -->).
+# inputs (top: test digits, bottom: reconstructions), a test MSE of about 0.004 per pixel and
+# most of the 64 codes in use (about 55 in the solution's seeded run).
 
 # %%
 def vqvae_loss(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
@@ -921,10 +921,10 @@ def judge(given, seen):
 
 run_test(inputs, probe, judge)
 
-# %% [markdown]
+# %% [markdown] checks=["16 * math.log(64) ~ 66.5 +- 0.05", "test_prior_nll ~ 45 +- 3"]
 # We fit the prior to the code grids of the training images (cross-entropy, in nats per grid)
-# and compare with the uniform prior the VQ-VAE assumed, $16 \log 64 \approx 66.5$ nats<!-- check: 16 * math.log(64) ≈ 66.5 ± 0.05 -->.
-# You should see a test NLL well below that (about 45 nats<!-- check: test_prior_nll ≈ 45 ± 3 -->), and samples that look like digits.
+# and compare with the uniform prior the VQ-VAE assumed, $16 \log 64 \approx 66.5$ nats.
+# You should see a test NLL well below that (about 45 nats), and samples that look like digits.
 
 # %%
 with torch.no_grad():

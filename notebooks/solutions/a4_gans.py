@@ -666,16 +666,16 @@ def judge(given, seen):
 
 run_test(inputs, probe, judge)
 
-# %% [markdown]
+# %% [markdown] checks=["100 * (1 - math.exp(-4.5)) ~ 98.9 +- 0.05", "100 * mode_coverage(2 * torch.stack([torch.cos(torch.linspace(0, 2 * math.pi, 10001)), torch.sin(torch.linspace(0, 2 * math.pi, 10001))], 1), ring_means(), 0.05)[\"high_quality\"] ~ 19 +- 1"]
 # ## 5. Mode coverage on a ring of 8 Gaussians
 #
 # The data: 8 Gaussians of standard deviation `RING_STD` on a circle of radius 2. A sample is
 # **high quality** if it lies within 3 standard deviations of its nearest mode (a perfect
-# sampler: $1 - e^{-4.5} = 98.9\%$<!-- check: 100 * (1 - math.exp(-4.5)) ≈ 98.9 ± 0.05 -->); a mode is **captured** if it is the nearest mode of at
+# sampler: $1 - e^{-4.5} = 98.9\%$); a mode is **captured** if it is the nearest mode of at
 # least one high-quality sample (`course_utils.metrics.mode_coverage`).
 #
 # Covering the modes is not enough: points spread evenly along the whole circle, with no
-# generator at all, reach all 8 modes, but only about 19%<!-- check: 100 * mode_coverage(2 * torch.stack([torch.cos(torch.linspace(0, 2 * math.pi, 10001)), torch.sin(torch.linspace(0, 2 * math.pi, 10001))], 1), ring_means(), 0.05)["high_quality"] ≈ 19 ± 1 --> of them lie within 3 std of a mode
+# generator at all, reach all 8 modes, but only about 19% of them lie within 3 std of a mode
 # (the 8 arcs of half-width $3 \times 0.05$ cover $8 \cdot 0.3 / (4\pi) \approx 19\%$ of the
 # circle). A generator has learned the modes when most of its samples are high quality.
 #
@@ -738,10 +738,10 @@ for name, loss_fn in [("non-saturating", generator_loss_nonsaturating), ("minima
     ring_histories[name] = train_ring(ring_generators[name], MLPDiscriminator().to(device), loss_fn)
 ring_generator = ring_generators["non-saturating"]
 
-# %% [markdown]
+# %% [markdown] checks=["ring_scores[\"non-saturating\"][\"modes_captured\"] + ring_scores[\"minimax\"][\"modes_captured\"] ~ 16 +- 0", "100 * ring_scores[\"non-saturating\"][\"high_quality\"] ~ 72.5 +- 12.5"]
 # You should see the non-saturating generator put mass near all 8 modes, and the coverage
-# numbers below; compare them with the minimax run. The solution's run: 8 modes for both<!-- check: ring_scores["non-saturating"]["modes_captured"] + ring_scores["minimax"]["modes_captured"] ≈ 16 ± 0 -->,
-# about three quarters of the samples high quality with the non-saturating loss<!-- check: 100 * ring_scores["non-saturating"]["high_quality"] ≈ 72.5 ± 12.5 -->
+# numbers below; compare them with the minimax run. The solution's run: 8 modes for both,
+# about three quarters of the samples high quality with the non-saturating loss
 # (61-84% over 50 seeds) and somewhat fewer with minimax.
 
 # %%
@@ -1050,9 +1050,9 @@ plot_curves({"discriminator": dcgan_history["d_loss"], "generator": dcgan_histor
             xlabel="generator step")
 plt.show()
 
-# %% [markdown]
+# %% [markdown] checks=["100 * dcgan_score[\"confident_fraction\"] ~ 55 +- 15", "100 * real_score[\"confident_fraction\"] ~ 92 +- 0.5"]
 # You should see samples that look like digits, about half of them confidently classified
-# (the solution: about 55%<!-- check: 100 * dcgan_score["confident_fraction"] ≈ 55 ± 15 -->, against 92% for real test digits<!-- check: 100 * real_score["confident_fraction"] ≈ 92 ± 0.5 -->),
+# (the solution: about 55%, against 92% for real test digits),
 # of (nearly) every class.
 
 # %%
