@@ -227,18 +227,40 @@ Q = torch.tensor([[1.0, -eta / 2], [-eta / 2, 1.0]])  # Q(z) = z^T Q z = x^2 + y
 print("det A:", float(torch.linalg.det(A)), "| |eigenvalues|:", torch.linalg.eigvals(A).abs())
 print("largest entry of A^T Q A - Q:", float((A.T @ Q @ A - Q).abs().max()))
 
+# Algorithm 1's order: the same two shears, y first; its conserved form has +eta x y
+A_d_first = torch.tensor([[1.0, -eta], [0.0, 1.0]]) @ torch.tensor([[1.0, 0.0], [eta, 1.0]])
+Q_d_first = torch.tensor([[1.0, eta / 2], [eta / 2, 1.0]])  # x^2 + y^2 + eta x y
+print(
+    "discriminator first: det",
+    float(torch.linalg.det(A_d_first)),
+    "| largest entry of A^T Q A - Q with Q = x^2 + y^2 + eta x y:",
+    float((A_d_first.T @ Q_d_first @ A_d_first - Q_d_first).abs().max()),
+)
+
 # %% [markdown]
-# You should see the alternating iterates trace a closed ellipse, tilted along $y = x$,
-# while $x^2 + y^2$ wobbles and $Q$ stays flat.
+# You should see both alternating orders trace closed ellipses, tilted along $y = x$ when $x$
+# moves first and along $y = -x$ when the discriminator $y$ moves first (Algorithm 1), while
+# $x^2 + y^2$ wobbles and each order's own $Q$ stays flat.
 
 # %%
 alt = iterate(A, torch.tensor([1.0, 0.0]), 60)
+alt_d_first = iterate(A_d_first, torch.tensor([1.0, 0.0]), 60)
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(8, 3.5))
 trajectories(
-    {"alternating": alt, "continuous": flow(1.0, 0.0, torch.linspace(0, 2 * math.pi, 100))}, ax=ax1
+    {
+        "x first": alt,
+        "y first (Algorithm 1)": alt_d_first,
+        "continuous": flow(1.0, 0.0, torch.linspace(0, 2 * math.pi, 100)),
+    },
+    ax=ax1,
 )
-ax2.plot((alt**2).sum(dim=1), label="$x^2 + y^2$")
-ax2.plot(torch.einsum("ti,ij,tj->t", alt, Q, alt), label="$Q = x^2 + y^2 - \\eta xy$")
+ax2.plot((alt**2).sum(dim=1), label="$x^2 + y^2$, x first")
+ax2.plot(torch.einsum("ti,ij,tj->t", alt, Q, alt), label="$x^2 + y^2 - \\eta xy$, x first")
+ax2.plot(
+    torch.einsum("ti,ij,tj->t", alt_d_first, Q_d_first, alt_d_first),
+    ls="--",
+    label="$x^2 + y^2 + \\eta xy$, y first",
+)
 ax2.set_xlabel("step")
 ax2.set_ylabel("value")
 ax2.legend(fontsize="small")
