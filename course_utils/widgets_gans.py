@@ -276,13 +276,16 @@ def ring_snapshots(
     means,
     std: float,
     coverage: Callable | None = None,
+    side_by_side: bool = False,
 ) -> widgets.VBox:
-    """Samples of generators saved during training on a ring, one run per generator loss.
+    """Samples of generators saved during training on a 2D mixture, one run per name.
 
     snapshots: name -> list of sample tensors (N, 2), one per entry of steps (the generator step
     at which they were taken); means (M, 2): the modes; coverage(samples, means, std) -> dict with
-    "modes_captured" and "high_quality" (course_utils.metrics.mode_coverage) for the titles.
-    Controls: the run and the training step. Returns the container (class "ring-snapshots").
+    "modes_captured" and "high_quality" (course_utils.metrics.mode_coverage) for the titles and
+    the last panel, the high-quality fraction of every run over training.
+    Controls: the training step, and the run unless side_by_side (then every run has a panel,
+    e.g. a collapsing GAN next to its remedy). Returns the container (class "ring-snapshots").
     """
     names = list(snapshots)
     if not names:
@@ -299,30 +302,40 @@ def ring_snapshots(
         continuous_update=False,
         style=STYLE,
     )
-
+    shown = names if side_by_side else None  # the runs drawn, in panels from the left
     scores: dict[str, list[dict]] = {}  # run -> coverage of each snapshot, at the first draw
 
     def draw(fig: plt.Figure) -> str:
-        left, right = fig.axes
-        name, index = run_box.value, list(steps).index(step_slider.value)
-        points = _numpy(snapshots[name][index], name)
-        scatter_samples(points, means, ax=left, title=f"{name}, step {step_slider.value}")
-        left.set_xlim(-3, 3)
-        left.set_ylim(-3, 3)
-        message = f"{name}, step {step_slider.value}"
-        if coverage is not None:
-            if not scores:
-                scores.update(
-                    {
-                        run: [coverage(torch.as_tensor(s), means, std) for s in snapshots[run]]
-                        for run in names
-                    }
-                )
-            now = scores[name][index]
-            message += (
-                f": {now['modes_captured']} modes captured,"
-                f" {100 * now['high_quality']:.0f}% high quality"
+        *panels, right = fig.axes
+        index = list(steps).index(step_slider.value)
+        if coverage is not None and not scores:
+            scores.update(
+                {
+                    run: [coverage(torch.as_tensor(s), means, std) for s in snapshots[run]]
+                    for run in names
+                }
             )
+        messages = []
+        for ax, name in zip(panels, shown or [run_box.value]):
+            points = _numpy(snapshots[name][index], name)
+            title = f"{name}, step {step_slider.value}"
+            message = title
+            if scores:
+                now = scores[name][index]
+                title = (
+                    f"{name}: {now['modes_captured']} modes, {100 * now['high_quality']:.0f}% HQ"
+                )
+                message += (
+                    f": {now['modes_captured']} modes captured,"
+                    f" {100 * now['high_quality']:.0f}% high quality"
+                )
+            scatter_samples(points, means, ax=ax, title=title)
+            if side_by_side and ax.get_legend():  # the panels share one look: no legend per panel
+                ax.get_legend().remove()
+            ax.set_xlim(-3, 3)
+            ax.set_ylim(-3, 3)
+            messages.append(message)
+        if scores:
             for run in names:
                 values = [s["high_quality"] for s in scores[run]]
                 right.plot(list(steps), values, marker="o", ms=3, label=run)
@@ -330,6 +343,8 @@ def ring_snapshots(
             right.set_xlabel("generator step")
             right.set_ylabel("high-quality fraction")
             right.legend()
-        return message
+        return "; ".join(messages)
 
-    return Demo("ring-snapshots", [run_box, step_slider], draw).widget
+    controls = [step_slider] if side_by_side else [run_box, step_slider]
+    ncols = len(names) + 1 if side_by_side else 2
+    return Demo("ring-snapshots", controls, draw, ncols=ncols).widget

@@ -119,3 +119,18 @@ def test_a_failing_loss_is_shown_to_the_user():
     assert box.demo.png is None
     with pytest.raises(ValueError, match="unknown generator loss"):
         gan_1d_stepper(d_loss, LOSSES, d_star, loss="wasserstein")
+
+
+def test_side_by_side_snapshots_show_every_run_at_the_chosen_step():
+    box = ring_snapshots(
+        _snapshots(), [0, 100], ring_means(), 0.02, coverage=mode_coverage, side_by_side=True
+    )
+    with pytest.raises(AssertionError, match="found 0"):
+        control(box, "run")  # every run has its own panel: no run to pick
+    text = status(box)
+    assert "non-saturating, step 100: 8 modes" in text and "minimax, step 100: 1 modes" in text, (
+        text
+    )
+    assert len(box.demo.figure.axes) == 3  # two runs and the high-quality curves
+    assert_control_redraws(box, "generator step", 0)
+    assert "non-saturating, step 0" in status(box), status(box)

@@ -105,4 +105,29 @@ ALTERNATIVES = [
             ),
         ),
     ),
+    Alternative(
+        "pack by chunks (sample j with sample j + B / m), an assert for the uneven batch",
+        (
+            (
+                "    if len(samples) % m:\n"
+                '        raise ValueError(f"cannot pack {len(samples)} samples in groups of {m}")\n'
+                "    return samples.reshape(len(samples) // m, m * samples.shape[1])\n",
+                '    assert len(samples) % m == 0, "m must divide the batch"\n'
+                "    return torch.cat(samples.chunk(m), dim=1)\n",
+            ),
+        ),
+    ),
+    Alternative(
+        "PackedDiscriminator with its own view of the packs, the MLP under another name",
+        (
+            (
+                "        self.net = MLPDiscriminator(n_in=2 * m, hidden=hidden)\n",
+                "        self.critic = MLPDiscriminator(2 * m, hidden)\n",
+            ),
+            (
+                "        return self.net(pack(x, self.m))\n",
+                "        return self.critic(x.view(-1, 2 * self.m))\n",
+            ),
+        ),
+    ),
 ]

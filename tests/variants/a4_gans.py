@@ -147,4 +147,53 @@ VARIANTS = [
         frozenset({"test_ring_coverage"}),
         visible="test_ring_coverage",
     ),
+    Variant(
+        "pack transposes before reshaping (a row mixes the coordinates of different samples)",
+        (
+            (
+                "    return samples.reshape(len(samples) // m, m * samples.shape[1])\n",
+                "    return samples.T.reshape(len(samples) // m, m * samples.shape[1])\n",
+            ),
+        ),
+        frozenset({"test_pack", "test_packed_discriminator", "test_packing_recovers_modes"}),
+        visible="test_pack",
+    ),
+    Variant(
+        "pack goes through numpy (the generator gets no gradient through the packed discriminator)",
+        (
+            (
+                "    return samples.reshape(len(samples) // m, m * samples.shape[1])\n",
+                "    rows = samples.detach().cpu().numpy().reshape(len(samples) // m, m * samples.shape[1])\n"
+                "    return torch.as_tensor(rows, device=samples.device)\n",
+            ),
+        ),
+        # the discriminator still trains, the generator does not move: the packed run fails by its outcome
+        frozenset({"test_pack", "test_packing_recovers_modes"}),
+        visible="test_pack",
+    ),
+    Variant(
+        "pack silently drops the samples that do not fill a pack",
+        (
+            (
+                "    if len(samples) % m:\n"
+                '        raise ValueError(f"cannot pack {len(samples)} samples in groups of {m}")\n',
+                "    samples = samples[: len(samples) - len(samples) % m]\n",
+            ),
+        ),
+        frozenset({"test_pack"}),
+        visible="test_pack",
+    ),
+    Variant(
+        "PackedDiscriminator ignores m and scores every sample alone (no packing)",
+        (
+            (
+                "        self.net = MLPDiscriminator(n_in=2 * m, hidden=hidden)\n",
+                "        self.net = MLPDiscriminator(n_in=2, hidden=hidden)\n",
+            ),
+            ("        return self.net(pack(x, self.m))\n", "        return self.net(x)\n"),
+        ),
+        # the collapse setting with a plain discriminator again: modes stay missing
+        frozenset({"test_packed_discriminator", "test_packing_recovers_modes"}),
+        visible="test_packed_discriminator",
+    ),
 ]
