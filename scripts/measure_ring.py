@@ -1,11 +1,14 @@
-"""Measure a4's ring outcome over seeds: what test_ring_coverage sees, per seed.
+"""Measure a4's ring outcomes over seeds: what test_ring_coverage (or test_packing_recovers_modes) sees.
 
-Runs the a4 solution's code cells up to its ring training (seeds moved as `course calibrate`
-moves them), once per seed in a fresh process with one torch thread, then scores
-`ring_generator` as the test cell does (2000 points drawn after manual_seed(31)). Optionally the
-same for a wrong variant of tests/variants/a4_gans.py. Prints one line per seed and a summary.
+Runs the a4 solution's code cells up to the training of the chosen generator (seeds moved as
+`course calibrate` moves them), once per seed in a fresh process with one torch thread, then
+scores it as its test cell does (2000 points drawn after a fixed manual_seed). --generator
+ring: `ring_generator` (test_ring_coverage); collapsed: `collapsed_generator`, the standard
+discriminator in the collapse setting (not graded); packed: `packed_generator`
+(test_packing_recovers_modes). Optionally the same for a wrong variant of
+tests/variants/a4_gans.py. Prints one line per seed and a summary.
 
-    .venv/bin/python scripts/measure_ring.py --seeds 50 --workers 2 [--variant NAME]
+    .venv/bin/python scripts/measure_ring.py --seeds 50 --workers 2 [--generator packed] [--variant NAME]
 """
 
 from __future__ import annotations
@@ -28,14 +31,18 @@ from course_utils.grading.course import Course  # noqa: E402
 from course_utils.grading.samples import apply, load_variants  # noqa: E402
 
 ASSIGNMENT = "a4_gans"
-LAST_CELL_MARK = "ring_generator = ring_generators"  # the cell that ends the ring training
+GENERATORS = {  # name -> (text of the cell that ends its training, the test cell's seed)
+    "ring_generator": ("ring_generator = ring_generators", 31),
+    "collapsed_generator": ("collapsed_generator = train_collapse_setting", 32),
+    "packed_generator": ("packed_generator = train_collapse_setting", 32),
+}
 SCORE = """
 import json, torch
 from course_utils.data import ring_means
 from course_utils.metrics import mode_coverage
-torch.manual_seed(31)
+torch.manual_seed(SEED)
 with torch.no_grad():
-    points = ring_generator(torch.randn(2000, ring_generator.latent_dim, device=device)).cpu().float()
+    points = GENERATOR(torch.randn(2000, GENERATOR.latent_dim, device=device)).cpu().float()
 score = mode_coverage(points, ring_means(), 0.05)
 dist = torch.cdist(points, ring_means()).min(dim=1).values / 0.05
 score["spread"] = float(dist[dist <= 3].mean()) if bool((dist <= 3).any()) else 0.0
@@ -43,16 +50,18 @@ print("RESULT " + json.dumps(score))
 """
 
 
-def program(nb: nbformat.NotebookNode) -> str:
-    """The notebook's non-graded code cells up to the ring training, then the scoring."""
+def program(nb: nbformat.NotebookNode, generator: str) -> str:
+    """The notebook's non-graded code cells up to the generator's training, then the scoring."""
+    mark, seed = GENERATORS[generator]
+    score = SCORE.replace("GENERATOR", generator).replace("SEED", str(seed))
     cells = []
     for cell in nb.cells:
         if cell.cell_type != "code" or cell.metadata.get("nbgrader", {}).get("grade"):
             continue
         cells.append(cell.source)
-        if LAST_CELL_MARK in cell.source:
-            return "import matplotlib\nmatplotlib.use('Agg')\n" + "\n\n".join(cells) + SCORE
-    raise ValueError(f"no cell contains {LAST_CELL_MARK!r}")
+        if mark in cell.source:
+            return "import matplotlib\nmatplotlib.use('Agg')\n" + "\n\n".join(cells) + score
+    raise ValueError(f"no cell contains {mark!r}")
 
 
 def run(source: str) -> dict:
@@ -80,6 +89,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--first", type=int, default=0, help="first seed")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--generator", choices=["ring", "collapsed", "packed"], default="ring")
     parser.add_argument("--variant", help="a variant name from tests/variants/a4_gans.py")
     args = parser.parse_args()
     course = Course(ROOT)
@@ -89,7 +99,8 @@ def main() -> None:
         nb = apply(nb, variant)
     seeds = range(args.first, args.first + args.seeds)
     with ThreadPoolExecutor(args.workers) as pool:
-        results = list(pool.map(lambda s: run(program(reseeded(nb, s))), seeds))
+        generator = f"{args.generator}_generator"
+        results = list(pool.map(lambda s: run(program(reseeded(nb, s), generator)), seeds))
     for seed, r in zip(seeds, results):
         print(
             f"seed {seed:3d}: {r['modes_captured']}/8 modes, {100 * r['high_quality']:.1f}% HQ, spread {r['spread']:.2f}"

@@ -449,13 +449,14 @@ plt.show()
 # ## Conclusion
 #
 # A GAN replaces the likelihood with a learned critic. With the optimal critic the generator
-# minimises a Jensen-Shannon divergence; in practice we use the non-saturating loss, a few
-# critic steps per generator step, and architecture rules (DCGAN) that keep both players
-# trainable. What GANs do not give you: a likelihood, an encoder, or a guarantee that every
-# mode is covered, which is why we measure mode coverage and sample quality explicitly.
+# minimises a Jensen-Shannon divergence; in practice we use the non-saturating loss, players
+# kept in balance (three critic steps per generator step made our ring GAN collapse), and
+# architecture rules (DCGAN) that keep both trainable. What GANs do not give you: a
+# likelihood, an encoder, or a guarantee that every mode is covered, which is why we measure
+# mode coverage and sample quality explicitly, and why remedies such as packing exist.
 # Lecture 5 studies why the two-player dynamics circle instead of converging.
 #
 # **References.** Goodfellow et al., *Generative Adversarial Nets* (2014); Radford, Metz,
 # Chintala, *DCGAN* (2016); Mirza and Osindero, *Conditional GANs* (2014); Isola et al.,
 # *pix2pix* (2017); Zhu et al., *CycleGAN* (2017); Denton et al., *LAPGAN* (2015); Chen et
-# al., *InfoGAN* (2016); Srivastava et al., *VEEGAN* (2017).
+# al., *InfoGAN* (2016); Srivastava et al., *VEEGAN* (2017); Lin et al., *PacGAN* (2018).
