@@ -466,7 +466,9 @@ def lecture_demos() -> dict[str, Callable[[], list]]:
             generator_loss_explorer(losses, d_fake=0.02),
             gan_1d_stepper(d_loss, losses, lambda p_data, p_g: p_data / (p_data + p_g)),
             ring_snapshots(rings, steps, ring_means(), 0.05, coverage=mode_coverage),
-            ring_snapshots(rings, steps, ring_means(), 0.05, coverage=mode_coverage, side_by_side=True),
+            ring_snapshots(
+                rings, steps, ring_means(), 0.05, coverage=mode_coverage, side_by_side=True
+            ),
         ],
         "l5_gan_dynamics": lambda: [
             gda_explorer({"simultaneous": simultaneous, "alternating": alternating}, flow),
