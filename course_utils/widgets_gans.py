@@ -4,7 +4,7 @@ Every demo takes the functions it visualises as arguments (the lecture's impleme
 student's own from assignment 4). Any change of a control redraws the figure into an
 `ipywidgets.Output`; if a plugged-in function raises, the error is shown in a red status line
 under the figure. Every container carries the CSS class `course-widget` plus its own class
-(`gan-loss-explorer`, `gan-1d-stepper`, `ring-snapshots`), its figure Output the class
+(`gan-loss-explorer`, `gan-1d-stepper`, `ring-snapshots`, `latent-walk`), its figure Output the class
 `course-widget-figure` and its status line `course-widget-status`, so the browser tests find them.
 """
 
@@ -18,7 +18,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from .plotting import scatter_samples
+from .plotting import image_grid, scatter_samples
 from .widgets_common import STYLE, Demo, slider
 
 GeneratorLoss = Callable[[torch.Tensor], torch.Tensor]
@@ -348,3 +348,63 @@ def ring_snapshots(
     controls = [step_slider] if side_by_side else [run_box, step_slider]
     ncols = len(names) + 1 if side_by_side else 2
     return Demo("ring-snapshots", controls, draw, ncols=ncols).widget
+
+
+def latent_walk(
+    generate: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    codes: torch.Tensor,
+    direction: torch.Tensor,
+    steps: int = 10,
+) -> widgets.VBox:
+    """Walk a conditional generator's latent space: interpolation and vector arithmetic.
+
+    generate(z (B, D), y (B,) labels 0-9) -> images (B, 1, H, W) in [-1, 1]; codes (2, D): the
+    ends z0 and z1 of the walk; direction (D,): an attribute direction (e.g. mean code of bold
+    digits minus mean code of thin ones). Controls: the digit y, the position t on z0 -> z1 and
+    the strength a of the direction. Left panel: the image of ((1 - t) z0 + t z1 + a direction, y);
+    right panel: the whole walk at that y and a, the current t framed in red.
+    Returns the container (class "latent-walk").
+    """
+    codes = torch.as_tensor(codes, dtype=torch.float32)
+    direction = torch.as_tensor(direction, dtype=torch.float32)
+    if codes.ndim != 2 or len(codes) != 2 or direction.shape != codes.shape[1:]:
+        raise ValueError(
+            f"codes must be (2, D) and direction (D,), got {tuple(codes.shape)} and {tuple(direction.shape)}"
+        )
+    digit_box = widgets.Dropdown(
+        options=list(range(10)), value=5, description="digit y", style=STYLE
+    )
+    middle = (steps // 2) / (steps - 1)  # a point of the walk
+    t_slider = slider(
+        "position t (z₀ → z₁)", middle, 0.0, 1.0, 1 / (steps - 1), readout_format=".2f"
+    )
+    strength_slider = slider("bold − thin, a", 0.0, -2.0, 2.0, 0.25)
+
+    def draw(fig: plt.Figure) -> str:
+        left, right = fig.axes
+        y, t, a = digit_box.value, t_slider.value, strength_slider.value
+        ts = torch.linspace(0, 1, steps)[:, None]
+        walk = (1 - ts) * codes[0] + ts * codes[1] + a * direction
+        here = ((1 - t) * codes[0] + t * codes[1] + a * direction)[None]
+        with torch.no_grad():
+            images = generate(
+                torch.cat([here, walk]), torch.full((steps + 1,), y, dtype=torch.long)
+            )
+        images = torch.as_tensor(images).detach().cpu().float()
+        image_grid(images[:1], nrow=1, ax=left, title=f"y = {y}, t = {t:.2f}, a = {a:+.2f}")
+        image_grid(images[1:], nrow=steps, ax=right, title="the walk z₀ → z₁ at this y and a")
+        index = round(t * (steps - 1))
+        size = images.shape[-1]
+        right.add_patch(
+            plt.Rectangle((index * (size + 1) + 0.5, 0.5), size, size, fill=False, ec="red", lw=2)
+        )
+        ink = float((images[0] + 1).mean() / 2)
+        return f"digit {y}, t = {t:.2f}, a = {a:+.2f}: mean ink {ink:.2f}"
+
+    return Demo(
+        "latent-walk",
+        [digit_box, t_slider, strength_slider],
+        draw,
+        width_ratios=[1, 4],
+        height=2.6,
+    ).widget

@@ -13,6 +13,7 @@ from course_utils.widgets_gans import (
     OneDimensionalGAN,
     gan_1d_stepper,
     generator_loss_explorer,
+    latent_walk,
     ring_snapshots,
 )
 
@@ -134,3 +135,51 @@ def test_side_by_side_snapshots_show_every_run_at_the_chosen_step():
     assert len(box.demo.figure.axes) == 3  # two runs and the high-quality curves
     assert_control_redraws(box, "generator step", 0)
     assert "non-saturating, step 0" in status(box), status(box)
+
+
+PIXELS = torch.randn(42, 64, generator=torch.Generator().manual_seed(0))
+
+
+def digit_generator(z, y):
+    return torch.tanh(torch.cat([z, F.one_hot(y, 10).float()], dim=1) @ PIXELS).reshape(-1, 1, 8, 8)
+
+
+def walk():
+    g = torch.Generator().manual_seed(1)
+    return latent_walk(
+        digit_generator, torch.randn(2, 32, generator=g), torch.randn(32, generator=g)
+    )
+
+
+def test_latent_walk_carries_the_course_classes_and_every_control_redraws():
+    box = walk()
+    assert "course-widget" in box._dom_classes and "latent-walk" in box._dom_classes
+    assert status(box).startswith("digit 5, t = 0.56, a = +0.00"), status(box)
+    for description, value in [
+        ("digit y", 3),
+        ("position t (z₀ → z₁)", 1.0),
+        ("bold − thin, a", 1.5),
+    ]:
+        assert_control_redraws(box, description, value)
+    assert status(box).startswith("digit 3, t = 1.00, a = +1.50"), status(box)
+
+
+def test_latent_walk_shows_the_generator_at_the_chosen_code():
+    seen = []
+
+    def recording(z, y):
+        seen.append((z.clone(), y.clone()))
+        return digit_generator(z, y)
+
+    g = torch.Generator().manual_seed(1)
+    codes, direction = torch.randn(2, 32, generator=g), torch.randn(32, generator=g)
+    box = latent_walk(recording, codes, direction)
+    control(box, "position t (z₀ → z₁)").value = 0.0
+    control(box, "bold − thin, a").value = 2.0
+    z, y = seen[-1]
+    assert torch.allclose(z[0], codes[0] + 2.0 * direction) and torch.allclose(
+        z[-1], codes[1] + 2.0 * direction
+    )
+    assert bool((y == 5).all())
+    with pytest.raises(ValueError, match="codes must be"):
+        latent_walk(digit_generator, torch.randn(3, 32), torch.randn(32))

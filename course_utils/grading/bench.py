@@ -340,7 +340,7 @@ def lecture_demos() -> dict[str, Callable[[], list]]:
     from ..metrics import mode_coverage
     from ..widgets_autoregressive import receptive_field_explorer, sampling_stepper
     from ..widgets_gan_dynamics import dirac_gan_explorer, gda_explorer
-    from ..widgets_gans import gan_1d_stepper, generator_loss_explorer, ring_snapshots
+    from ..widgets_gans import gan_1d_stepper, generator_loss_explorer, latent_walk, ring_snapshots
     from ..widgets_vae import elbo_terms_explorer, latent_explorer, reparam_explorer
     from ..widgets_vqvae import codebook_explorer, codebook_usage_explorer
 
@@ -402,6 +402,13 @@ def lecture_demos() -> dict[str, Callable[[], list]]:
         "non-saturating": lambda fake: F.softplus(-fake).mean(),
         "minimax": lambda fake: -F.softplus(fake).mean(),
     }
+    pixels = torch.randn(42, 64)
+
+    def digit_generator(z, y):  # an untrained stand-in for l4's conditional DCGAN
+        return torch.tanh(torch.cat([z, F.one_hot(y, 10).float()], dim=1) @ pixels).reshape(
+            -1, 1, 8, 8
+        )
+
     steps = list(range(0, 1001, 100))
     rings = {  # samples spreading from the centre onto the ring's modes
         name: [(s / 1000) * sample_ring(1000, std=0.05) + 0.3 * torch.randn(1000, 2) for s in steps]
@@ -469,6 +476,7 @@ def lecture_demos() -> dict[str, Callable[[], list]]:
             ring_snapshots(
                 rings, steps, ring_means(), 0.05, coverage=mode_coverage, side_by_side=True
             ),
+            latent_walk(digit_generator, torch.randn(2, 32), torch.randn(32)),
         ],
         "l5_gan_dynamics": lambda: [
             gda_explorer({"simultaneous": simultaneous, "alternating": alternating}, flow),

@@ -41,7 +41,7 @@ from course_utils.device import setup
 from course_utils.digit_score import class_probabilities, digit_sample_score, reference_digit_score
 from course_utils.metrics import mode_coverage
 from course_utils.plotting import image_grid, plot_curves
-from course_utils.widgets_gans import gan_1d_stepper, generator_loss_explorer, ring_snapshots
+from course_utils.widgets_gans import gan_1d_stepper, generator_loss_explorer, latent_walk, ring_snapshots
 
 device = setup(seed=0)
 
@@ -426,6 +426,15 @@ fig, axes = plt.subplots(1, 2, figsize=(10, 2.2))
 image_grid(path, nrow=10, ax=axes[0], title="interpolation $z_0 \\to z_1$, y = 5")
 image_grid(arithmetic, nrow=8, ax=axes[1], title="top: z; bottom: z + (bold - thin)")
 plt.show()
+
+# %% [markdown]
+# Now walk yourself: pick the digit $y$, the position $t$ on the line from $z_0$ to $z_1$, and
+# how much of the bold-minus-thin direction $a$ to add. The right panel shows the whole walk at
+# that $y$ and $a$; the same $z$ with another $y$ keeps its style (slant, thickness) across
+# digits, and $a > 0$ thickens every digit, $a < 0$ thins it.
+
+# %%
+latent_walk(lambda z, y: cgen(z.to(device), y.to(device)), torch.stack([z0, z1]).cpu(), bold.cpu())
 
 # %% [markdown]
 # ## 7. A short tour of the GAN family
