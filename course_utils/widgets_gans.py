@@ -284,8 +284,8 @@ def ring_snapshots(
     at which they were taken); means (M, 2): the modes; coverage(samples, means, std) -> dict with
     "modes_captured" and "high_quality" (course_utils.metrics.mode_coverage) for the titles and
     the last panel, the high-quality fraction of every run over training.
-    Controls: the training step, and the run unless side_by_side (then every run has a panel,
-    e.g. a collapsing GAN next to its remedy). Returns the container (class "ring-snapshots").
+    Controls: the training step, and the run if there are several and not side_by_side (then
+    every run has a panel, e.g. a collapsing GAN next to its remedy). Returns the container (class "ring-snapshots").
     """
     names = list(snapshots)
     if not names:
@@ -345,7 +345,7 @@ def ring_snapshots(
             right.legend()
         return "; ".join(messages)
 
-    controls = [step_slider] if side_by_side else [run_box, step_slider]
+    controls = [step_slider] if side_by_side or len(names) == 1 else [run_box, step_slider]
     ncols = len(names) + 1 if side_by_side else 2
     return Demo("ring-snapshots", controls, draw, ncols=ncols).widget
 

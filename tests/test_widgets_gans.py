@@ -183,3 +183,16 @@ def test_latent_walk_shows_the_generator_at_the_chosen_code():
     assert bool((y == 5).all())
     with pytest.raises(ValueError, match="codes must be"):
         latent_walk(digit_generator, torch.randn(3, 32), torch.randn(32))
+
+
+def test_one_run_needs_no_run_control():
+    box = ring_snapshots(
+        {"seed 0": _snapshots()["non-saturating"]},
+        [0, 100],
+        ring_means(),
+        0.02,
+        coverage=mode_coverage,
+    )
+    with pytest.raises(AssertionError, match="found 0"):
+        control(box, "run")
+    assert_control_redraws(box, "generator step", 0)
