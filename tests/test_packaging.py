@@ -1,4 +1,4 @@
-"""pyproject.toml and environment.yml list the same packages; the nbgrader config is the spec's."""
+"""pyproject.toml (with every extra) and environment.yml list the same packages; the nbgrader config is the spec's."""
 
 import re
 from pathlib import Path
@@ -15,9 +15,8 @@ def _name(requirement: str) -> str:
 
 def test_environment_yml_and_pyproject_list_the_same_packages():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    pip_side = {
-        _name(r) for r in project["dependencies"] + project["optional-dependencies"]["test"]
-    }
+    extras = [r for group in project["optional-dependencies"].values() for r in group]
+    pip_side = {_name(r) for r in project["dependencies"] + extras}
     lines = (ROOT / "environment.yml").read_text().split("dependencies:")[1].splitlines()
     conda_side = {_name(line.strip()[2:]) for line in lines if line.strip().startswith("- ")}
     conda_side = {CONDA_NAMES.get(n, n) for n in conda_side} - {"python", "pip"}

@@ -300,7 +300,12 @@ def _check_arguments(
         try:
             sqlalchemy.create_engine(db_url).connect().close()
         except ModuleNotFoundError as error:
-            raise SystemExit(f"--db: the database driver is not installed ({error.name})") from None
+            hint = (
+                " (for PostgreSQL: pip install -e '.[postgres]')" if error.name == "psycopg" else ""
+            )
+            raise SystemExit(
+                f"--db: the database driver is not installed ({error.name}){hint}"
+            ) from None
         except Exception as error:
             first = (
                 str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
