@@ -1,5 +1,6 @@
-"""Helpers for the grading tests: read per-cell scores from the gradebook."""
+"""Helpers for the grading tests: per-cell scores from the gradebook, a free local port."""
 
+import socket
 from pathlib import Path
 
 from course_utils.grading.grade import cell_scores
@@ -12,3 +13,10 @@ def failed_cells(out: Path, assignment_id: str, student: str) -> set[str]:
         for name, (score, top) in cell_scores(out, assignment_id, student).items()
         if score < top
     }
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

@@ -1,5 +1,6 @@
 """grades.csv and grades_<id>.csv come from the gradebook: a partial regrade loses no row, and they
-agree with nbgrader's own export, manual grades included."""
+agree with nbgrader's own export, manual grades included; on SQLite and on PostgreSQL (a server the
+tests start, where the Debian package postgresql is installed, as `make test` does)."""
 
 import csv
 
@@ -25,9 +26,9 @@ def table(path):
         return {(row["assignment"], row["student_id"]): row for row in csv.DictReader(f)}
 
 
-def nbgrader_export(out, tmp_path):
+def nbgrader_export(db_url, tmp_path):
     target = tmp_path / "nbgrader_grades.csv"
-    with Gradebook(sqlite_url(out / "gradebook.db")) as gb:
+    with Gradebook(db_url) as gb:
         CsvExportPlugin(to=str(target)).export(gb)
     return table(target)
 
@@ -36,23 +37,28 @@ def same_as_nbgrader(ours, theirs):
     return {k: {c: row[c] for c in NBGRADER_COLUMNS} for k, row in ours.items()} == theirs
 
 
-@pytest.fixture(scope="module")
-def graded_twice(course, tmp_path_factory):
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def graded_twice(request, course, tmp_path_factory):
+    """ada (solution), bob (blank) and cy (one wrong variant) graded, then bob's resubmission."""
     tmp = tmp_path_factory.mktemp("export")
+    first, again, out = tmp / "first", tmp / "again", tmp / "out"
+    if request.param == "sqlite":
+        db_url = sqlite_url(out / "gradebook.db")
+    else:
+        db_url = request.getfixturevalue("postgres_server")("export")
     solution = nbformat.read(course.solution_notebook(A5), as_version=4)
     blank = nbformat.read(course.release_notebook(A5), as_version=4)
     wrong = apply(solution, load_variants(course, A5)[0])
-    first, again, out = tmp / "first", tmp / "again", tmp / "out"
     for student, nb in (("ada", solution), ("bob", blank), ("cy", wrong)):
         write_submission(first, student, A5, nb)
-    grade(course, A5, first, out, Settings(workers=2, seed=1))
+    grade(course, A5, first, out, Settings(workers=2, seed=1), db_url)
     write_submission(again, "bob", A5, solution)  # bob resubmits; only bob is regraded
-    [bob] = grade(course, A5, again, out, Settings(seed=1))
-    return out, bob, tmp
+    [bob] = grade(course, A5, again, out, Settings(seed=1), db_url)
+    return out, bob, tmp, db_url
 
 
 def test_a_partial_regrade_updates_its_row_and_keeps_the_others(graded_twice):
-    out, bob, _ = graded_twice
+    out, bob, _, _ = graded_twice
     assert bob.score == 20
     for path in (out / "grades.csv", out / f"grades_{A5}.csv"):
         rows = table(path)
@@ -63,18 +69,18 @@ def test_a_partial_regrade_updates_its_row_and_keeps_the_others(graded_twice):
 
 
 def test_the_csvs_agree_with_nbgrader_export(graded_twice):
-    out, _, tmp = graded_twice
-    assert same_as_nbgrader(table(out / "grades.csv"), nbgrader_export(out, tmp))
+    out, _, tmp, db_url = graded_twice
+    assert same_as_nbgrader(table(out / "grades.csv"), nbgrader_export(db_url, tmp))
 
 
 def test_a_manual_grade_shows_after_the_next_export(graded_twice, capsys):
-    out, _, tmp = graded_twice
-    with Gradebook(sqlite_url(out / "gradebook.db")) as gb:
+    out, _, tmp, db_url = graded_twice
+    with Gradebook(db_url) as gb:
         submission = gb.find_submission(A5, "cy")
         lost = next(g for nb in submission.notebooks for g in nb.grades if g.score < g.max_score)
         lost.manual_score = lost.max_score  # what formgrader does when a TA overrides a cell
         gb.db.commit()
-    main(["export", "--out", str(out)])
+    main(["export", "--out", str(out), "--db", db_url])
     assert "grades.csv" in capsys.readouterr().out
     assert table(out / "grades.csv")[(A5, "cy")]["score"] == "20.0"
-    assert same_as_nbgrader(table(out / "grades.csv"), nbgrader_export(out, tmp))
+    assert same_as_nbgrader(table(out / "grades.csv"), nbgrader_export(db_url, tmp))

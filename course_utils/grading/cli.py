@@ -50,16 +50,31 @@ def _grade(args, course: Course) -> None:
     )
 
 
-def _export(args, course: Course) -> None:
-    from .export import export
+def _graded_folder(args) -> tuple[Path, str]:
+    """--out and the gradebook URL (--db, or the SQLite file course grade left in --out)."""
     from .nbgrader_cli import sqlite_url
 
     out = Path(args.out).resolve()
-    db_url = args.db or sqlite_url(out / "gradebook.db")
+    if not out.is_dir():
+        raise SystemExit(f"--out {out}: not a folder that course grade wrote")
     if not args.db and not (out / "gradebook.db").exists():
         raise SystemExit(f"no gradebook in {out}: grade first, or pass --db")
+    return out, args.db or sqlite_url(out / "gradebook.db")
+
+
+def _export(args, course: Course) -> None:
+    from .export import export
+
+    out, db_url = _graded_folder(args)
     for path in export(db_url, out):
         print(f"written {path}")
+
+
+def _formgrader(args, course: Course) -> None:
+    from .formgrader import formgrader
+
+    out, db_url = _graded_folder(args)
+    raise SystemExit(formgrader(course, out, db_url, args.port, not args.no_browser))
 
 
 def _demo(args, course: Course) -> None:
@@ -102,6 +117,13 @@ def _sync(args, course: Course) -> None:
     print(
         "\n".join(f"rebuilt {p.relative_to(course.root)}" for p in changed)
         or "all notebooks in sync"
+    )
+
+
+def _graded_folder_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", default=None, help="gradebook SQLAlchemy URL (default: sqlite in --out)")
+    p.add_argument(
+        "--out", default="grading", help="the folder course grade wrote (default ./grading)"
     )
 
 
@@ -197,9 +219,20 @@ def parser() -> argparse.ArgumentParser:
         "from formgrader and late penalties, as nbgrader export does, plus the grader's outcome line. "
         "course grade runs this at the end of every batch.",
     )
-    e.add_argument("--db", default=None, help="gradebook SQLAlchemy URL (default: sqlite in --out)")
-    e.add_argument("--out", default="grading", help="folder of the CSVs (default ./grading)")
+    _graded_folder_arguments(e)
     e.set_defaults(run=_export)
+
+    f = sub.add_parser(
+        "formgrader",
+        help="open nbgrader's formgrader on a graded folder (manual grading)",
+        description="Start a Jupyter server on 127.0.0.1 whose page is nbgrader's formgrader for the "
+        "folder and gradebook that course grade wrote: look at submissions, grade by hand, comment. "
+        "Run course export afterwards to put manual grades into the CSVs.",
+    )
+    _graded_folder_arguments(f)
+    f.add_argument("--port", type=int, default=8888, help="port on 127.0.0.1 (default 8888)")
+    f.add_argument("--no-browser", action="store_true", help="print the URL, open no browser")
+    f.set_defaults(run=_formgrader)
 
     d = sub.add_parser(
         "demo",
