@@ -61,6 +61,22 @@ def call(port: int, path: str, data: dict | None = None):
         return json.loads(response.read())
 
 
+def jupyter_servers_on(out: Path) -> list[int]:
+    """Processes whose command line serves `out` (a moment to let a terminated server exit)."""
+    time.sleep(2)
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if (
+                proc.name.isdigit()
+                and f"root_dir={out}".encode() in (proc / "cmdline").read_bytes()
+            ):
+                found.append(int(proc.name))
+        except OSError:
+            continue
+    return found
+
+
 def course(*args: str, **kwargs):
     return subprocess.run([COURSE, *args], **kwargs)
 
@@ -92,6 +108,7 @@ def test_formgrader_shows_the_gradebook_and_its_manual_grades_reach_the_csv(grad
     finally:
         server.terminate()
         server.wait(timeout=30)
+    assert not jupyter_servers_on(out), "the Jupyter server outlived course formgrader"
     course("export", "--out", str(out), "--db", db_url, check=True, capture_output=True)
     with (out / "grades.csv").open(newline="") as f:
         scores = {row["student_id"]: float(row["score"]) for row in csv.DictReader(f)}

@@ -43,9 +43,10 @@ def test_canvas_and_moodle_names():
 
 
 def test_any_display_name_gets_a_safe_distinct_id():
-    names = ["José Pérez", "Jose Perez", "O'Brien", "-rf", "rf", "李雷", "ada"]
+    names = ["José Pérez", "Jose Perez", "O'Brien", "-rf", "rf", "李雷", "ada", "Søren Łęcki"]
     ids = disambiguate(names)
     assert ids["ada"] == "ada" and ids["rf"] == "rf" and ids["O'Brien"] == "O_Brien"
+    assert ids["Søren Łęcki"] == "Soren_Lecki"  # letters without a decomposition kept too
     assert len(set(ids.values())) == len(names)
     assert all(safe_id(i) == i for i in ids.values())  # each is a valid id itself
 

@@ -10,6 +10,7 @@ folder as its root, so formgrader sees exactly the gradebook `course grade` fill
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -51,11 +52,15 @@ def write_config(course: Course, out_dir: Path, db_url: str, where: Path) -> Pat
 
 
 def formgrader(course: Course, out_dir: Path, db_url: str, port: int, open_browser: bool) -> int:
-    """Run the server until Ctrl-C; returns its exit status."""
+    """Run the server until Ctrl-C or SIGTERM, which stop it too; returns its exit status."""
     with tempfile.TemporaryDirectory(prefix="course-formgrader-") as where:
         write_config(course, out_dir, db_url, Path(where))
         print(f"formgrader on {out_dir} ({db_url}); Ctrl-C stops it", flush=True)
+        server = subprocess.Popen(server_command(out_dir, port, open_browser), cwd=where)
+        signal.signal(signal.SIGTERM, lambda *_: server.terminate())
         try:
-            return subprocess.call(server_command(out_dir, port, open_browser), cwd=where)
-        except KeyboardInterrupt:
+            return server.wait()
+        except KeyboardInterrupt:  # the terminal sent it to the server too; make sure it ends
+            server.terminate()
+            server.wait(timeout=30)
             return 130

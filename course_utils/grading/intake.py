@@ -75,18 +75,28 @@ def origin(entry_name: str, is_file: bool) -> Origin:
     )
 
 
+# Latin letters that Unicode does not decompose into a base letter and an accent.
+LETTERS = str.maketrans({"ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE",
+                         "ß": "ss", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ð": "d", "Ð": "D",
+                         "þ": "th", "Þ": "Th", "ı": "i"})  # fmt: skip
+
+
+def _ascii(text: str) -> str:
+    """The name in ASCII letters: accents dropped (é -> e), ø -> o, ß -> ss; other scripts go."""
+    plain = unicodedata.normalize("NFKD", text.translate(LETTERS))
+    return plain.encode("ascii", "ignore").decode()
+
+
 def _key(text: str) -> str:
     """A name compared loosely: accents, case, spaces and punctuation ignored."""
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]", "", plain.lower())
+    return re.sub(r"[^a-z0-9]", "", _ascii(text).lower())
 
 
 def safe_id(name: str) -> str:
     """A student id nbgrader and file paths accept, made from any display name."""
     if STUDENT_ID.match(name):
         return name
-    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    text = re.sub(r"[^A-Za-z0-9_.@-]+", "_", plain).strip("_.@-")[:64].rstrip("_.@-")
+    text = re.sub(r"[^A-Za-z0-9_.@-]+", "_", _ascii(name)).strip("_.@-")[:64].rstrip("_.@-")
     digest = hashlib.sha256(name.encode()).hexdigest()[:8]
     return text if STUDENT_ID.match(text) else f"student_{digest}"
 
