@@ -339,6 +339,11 @@ def lecture_demos() -> dict[str, Callable[[], list]]:
     from ..data import ring_means, sample_ring
     from ..metrics import mode_coverage
     from ..widgets_autoregressive import receptive_field_explorer, sampling_stepper
+    from ..widgets_diffusion import (
+        forward_process_explorer,
+        reverse_process_explorer,
+        score_field_explorer,
+    )
     from ..widgets_gan_dynamics import dirac_gan_explorer, gda_explorer
     from ..widgets_gans import gan_1d_stepper, generator_loss_explorer, latent_walk, ring_snapshots
     from ..widgets_vae import elbo_terms_explorer, latent_explorer, reparam_explorer
@@ -448,6 +453,24 @@ def lecture_demos() -> dict[str, Callable[[], list]]:
         return torch.stack(z)
 
     book = [[-1.2, -0.8], [1.0, -1.0], [0.1, 1.3], [-1.5, 0.9], [1.6, 0.7], [0.0, -0.1]]
+
+    betas = torch.linspace(0.001, 0.2, 100, dtype=torch.float64)  # l7's sizes: T = 100, 2000 points
+    ring = sample_ring(2000, std=0.05).double()
+
+    def alpha_bar(b):
+        return torch.cumprod(1 - b, 0)
+
+    def q_sample(x0, t, noise, b):
+        abar = alpha_bar(b)[t - 1][:, None]
+        return abar.sqrt() * x0 + (1 - abar).sqrt() * noise
+
+    chains = {  # stand-ins for the sampler runs: straight lines from noise to the data
+        name: (
+            torch.stack([ring + (1 - i / n) * torch.randn_like(ring) for i in range(n + 1)]),
+            list(range(n, -1, -1)),
+        )  # fmt: skip
+        for name, n in (("DDPM, 100 steps", 100), ("DDIM, 20 steps", 20))
+    }
     return {
         "l1_autoregressive": lambda: [
             receptive_field_explorer(_MaskedConv),
@@ -481,6 +504,11 @@ def lecture_demos() -> dict[str, Callable[[], list]]:
         "l5_gan_dynamics": lambda: [
             gda_explorer({"simultaneous": simultaneous, "alternating": alternating}, flow),
             dirac_gan_explorer(dirac_field, dirac_simulate),
+        ],
+        "l7_diffusion": lambda: [
+            forward_process_explorer(q_sample, {"cosine": betas, "linear": betas}, ring, alpha_bar),
+            reverse_process_explorer(chains, ring_means().double(), 0.05, mode_coverage),
+            score_field_explorer(lambda x, t: -x * (1 + 1 / t), 100, ring_means()),
         ],
     }
 
