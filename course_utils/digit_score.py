@@ -87,7 +87,7 @@ def train_classifier() -> DigitClassifier:
     try:
         with torch.random.fork_rng(devices=[]), torch.enable_grad():
             torch.manual_seed(SEED)
-            model = DigitClassifier()
+            model = DigitClassifier().float()  # float32 whatever the default dtype
             optimizer = torch.optim.Adam(model.parameters(), lr=LR)
             generator = torch.Generator().manual_seed(SEED)
             model.train()
@@ -118,7 +118,7 @@ def get_classifier(use_cache: bool = True) -> DigitClassifier:
     if use_cache and path.exists():
         try:
             with torch.random.fork_rng(devices=[]):  # the initial weights are overwritten
-                model = DigitClassifier()
+                model = DigitClassifier().float()  # float32 whatever the default dtype
             model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
             model.eval()
             for p in model.parameters():
@@ -206,3 +206,20 @@ def classifier_accuracy() -> float:
     split = load_digits("unit")
     probs = class_probabilities(split.test_images)
     return float((probs.argmax(dim=1) == split.test_labels).double().mean())
+
+
+def within_class_spread(
+    images, labels: torch.Tensor, value_range: tuple[float, float] = (0.0, 1.0)
+) -> float:
+    """Variety among images of one label: over the labels with at least two images, the mean
+    root mean squared pixel difference between two distinct images of that label, pixels in
+    [0, 1]. 0 when every image of a label is the same; the real test digits give the baseline
+    (`within_class_spread(split.test_images, split.test_labels)`)."""
+    x, labels = _as_images(images, value_range).flatten(1), torch.as_tensor(labels).cpu()
+    spreads = []
+    for label in labels.unique():
+        group = x[labels == label]
+        if len(group) > 1:
+            distances = torch.cdist(group, group) / math.sqrt(x.shape[1])
+            spreads.append(float(distances.sum() / (len(group) * (len(group) - 1))))
+    return sum(spreads) / len(spreads) if spreads else 0.0

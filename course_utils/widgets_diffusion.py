@@ -1,9 +1,10 @@
-"""Lecture 7 demos: the forward process, the reverse chain of a sampler, and the score field.
+"""Lecture 7 demos: the forward process, the reverse chain of a sampler, the score field, and
+classifier-free guidance on digits.
 
 Every demo takes the functions or the sampler runs it shows as arguments, so the lecture's code
 and a student's own can be plugged in alike; controls, figure and error reporting come from
-`widgets_common.Demo`. Containers carry `forward-process-explorer`, `reverse-process-explorer`
-and `score-field-explorer` (and `course-widget`) for the browser tests.
+`widgets_common.Demo`. Containers carry `forward-process-explorer`, `reverse-process-explorer`,
+`score-field-explorer` and `guidance-explorer` (and `course-widget`) for the browser tests.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from .widgets_common import Demo, slider
+from .widgets_common import STYLE, Demo, slider
 
 QSample = Callable[[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
 """(x0, t, noise, betas) -> x_t, with t a long tensor (B,) of steps in 1..T."""
@@ -199,4 +200,77 @@ def score_field_explorer(
         return f"t = {step}: largest arrow {length.max():.3g}, median {np.median(length):.3g}"
 
     demo = Demo("score-field-explorer", [t_slider], draw)
+    return demo.widget
+
+
+GUIDANCE_CURVES = {  # score key -> legend label, in the right panel of guidance_explorer
+    "label_agreement": "read as the requested digit",
+    "confident_fraction": "read as a clear digit (p > 0.9)",
+    "spread": "within-class spread",
+}
+
+
+def digit_rows(images: torch.Tensor, requested: torch.Tensor, per_digit: int) -> np.ndarray:
+    """One image canvas: row k holds the first `per_digit` images asked to be the k-th smallest
+    requested label, side by side, one blank (NaN) pixel between images."""
+    x = torch.as_tensor(images).detach().cpu().double().reshape(-1, 8, 8).numpy()
+    labels = torch.as_tensor(requested).cpu()
+    if len(labels) != len(x):
+        raise ValueError(f"{len(x)} images but {len(labels)} requested labels")
+    classes = labels.unique().tolist()
+    canvas = np.full((len(classes) * 9 + 1, per_digit * 9 + 1), np.nan)
+    for r, label in enumerate(classes):
+        for c, i in enumerate(torch.nonzero(labels == label).flatten()[:per_digit].tolist()):
+            canvas[1 + 9 * r : 9 + 9 * r, 1 + 9 * c : 9 + 9 * c] = x[i]
+    return canvas
+
+
+def guidance_explorer(
+    samples: Mapping[float, torch.Tensor],
+    requested: torch.Tensor,
+    scores: Mapping[float, Mapping[str, float]],
+    reference: Mapping[str, float],
+    per_digit: int = 10,
+) -> widgets.VBox:
+    """Digits sampled with each guidance weight from the same starting noise: pick the weight.
+
+    samples: w -> images (N, 1, 8, 8) or (N, 64) with values in [-1, 1], image i asked to be
+    digit requested[i]. scores: w -> {"label_agreement", "confident_fraction", "spread"}
+    (fractions, and the within-class spread), measured on those images; reference: the same
+    numbers for real test digits. Left panel: the samples, one row per requested digit. Right
+    panel: the three scores against w, the real digits' dashed, the chosen w marked. Returns the
+    container (class "guidance-explorer").
+    """
+    weights = sorted(samples)
+    missing = [w for w in weights if not set(GUIDANCE_CURVES) <= set(scores.get(w, {}))]
+    if missing or not set(GUIDANCE_CURVES) <= set(reference):
+        raise ValueError(f"scores and reference need {sorted(GUIDANCE_CURVES)} for every weight")
+    canvases = {w: digit_rows(samples[w], requested, per_digit) for w in weights}
+    chooser = widgets.SelectionSlider(
+        options=weights, value=weights[len(weights) // 2],
+        description="guidance w", continuous_update=False, style=STYLE,
+    )  # fmt: skip
+
+    def draw(fig: plt.Figure) -> str:
+        w = chooser.value
+        left, right = fig.axes
+        left.imshow(canvases[w], cmap="gray", vmin=-1, vmax=1, interpolation="nearest")
+        left.set_axis_off()
+        left.set_title(f"w = {w:g}: one row per requested digit")
+        for i, (key, label) in enumerate(GUIDANCE_CURVES.items()):
+            right.plot(weights, [scores[v][key] for v in weights], "o-", color=f"C{i}", label=label)
+            right.axhline(reference[key], color=f"C{i}", ls="--", lw=1.0)
+            right.plot([w], [scores[w][key]], "o", color="black")
+        right.axvline(w, color="0.4", lw=0.8)
+        right.set_xlabel("guidance weight w (dashed: real test digits)")
+        right.set_ylabel("fraction, or spread")
+        right.set_ylim(-0.02, 1.02)
+        right.legend(loc="center right")
+        score = scores[w]
+        return (f"w = {w:g}: {score['label_agreement']:.0%} read as the requested digit, "
+                f"{score['confident_fraction']:.0%} as a clear digit, within-class spread "
+                f"{score['spread']:.3f} (real digits: {reference['label_agreement']:.0%}, "
+                f"{reference['confident_fraction']:.0%}, {reference['spread']:.3f})")  # fmt: skip
+
+    demo = Demo("guidance-explorer", [chooser], draw, width_ratios=[1.0, 1.2])
     return demo.widget

@@ -2,6 +2,7 @@
 repeated digit low, results are deterministic, the cache lives outside the repository and the
 caller's random state is untouched."""
 
+import math
 from pathlib import Path
 
 import pytest
@@ -92,3 +93,24 @@ def test_training_is_deterministic(cache):
     again = digit_score.train_classifier().state_dict()
     for name, tensor in first.items():
         assert torch.equal(tensor, again[name]), f"{name} differs between two trainings"
+
+
+def test_within_class_spread_is_the_mean_rms_difference_within_each_label():
+    blank, full = torch.zeros(1, 8, 8), torch.ones(1, 8, 8)
+    half = torch.cat([torch.ones(1, 4, 8), torch.zeros(1, 4, 8)], dim=1)[None]
+    images = torch.stack([blank, full, half[0], half[0]])
+    # label 0: blank and full differ by 1 in every pixel; label 1: two copies; label 2 alone
+    assert digit_score.within_class_spread(images, torch.tensor([0, 0, 1, 1])) == pytest.approx(0.5)
+    assert digit_score.within_class_spread(images, torch.tensor([0, 0, 0, 2])) == pytest.approx(
+        (1 + 2 * math.sqrt(0.5)) / 3
+    )
+    assert digit_score.within_class_spread(
+        images * 2 - 1, torch.tensor([1, 1, 1, 1]), (-1, 1)
+    ) == pytest.approx(digit_score.within_class_spread(images, torch.tensor([1, 1, 1, 1])))
+    real = load_digits("unit")
+    spread = digit_score.within_class_spread(real.test_images, real.test_labels)
+    assert 0.15 < spread < 0.5
+    assert (
+        digit_score.within_class_spread(real.test_images[:1].repeat(20, 1, 1, 1), torch.zeros(20))
+        == 0
+    )

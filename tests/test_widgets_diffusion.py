@@ -1,8 +1,9 @@
-"""Lecture 7 demos: marked containers, described controls, every control redraws, the status
+"""Lecture 7 demos (the ring and guided digits): marked containers, described controls, every control redraws, the status
 lines report what the figure shows, and bad plugged-in code is reported, not swallowed."""
 
 import math
 
+import numpy as np
 import pytest
 import torch
 from widget_helpers import assert_control_redraws, control, figure_png, status
@@ -10,7 +11,9 @@ from widget_helpers import assert_control_redraws, control, figure_png, status
 from course_utils.data import ring_means
 from course_utils.metrics import mode_coverage
 from course_utils.widgets_diffusion import (
+    digit_rows,
     forward_process_explorer,
+    guidance_explorer,
     reverse_process_explorer,
     score_field_explorer,
 )
@@ -110,3 +113,52 @@ def test_a_failing_score_is_shown_and_the_demo_recovers():
     assert "score exploded" in status(box, "score-field-explorer")
     control(box, "step t").value = 4
     figure_png(box)
+
+
+WEIGHTS = (0.0, 1.0, 3.0)
+REQUESTED = torch.arange(30) % 10
+REAL = {"label_agreement": 0.99, "confident_fraction": 0.92, "spread": 0.288}
+
+
+def guided_runs():
+    """Fake samples: image i of weight w is filled with the value w / 3 - 1 + i / 100."""
+    samples = {w: (w / 3 - 1 + torch.arange(30.0)[:, None] / 100).expand(30, 64) for w in WEIGHTS}
+    scores = {w: {"label_agreement": 0.1 + w / 4, "confident_fraction": w / 5, "spread": 0.3 - w / 50}
+              for w in WEIGHTS}  # fmt: skip
+    return samples, scores
+
+
+def test_digit_rows_puts_each_requested_digit_on_its_own_row():
+    images = torch.arange(30.0)[:, None].expand(30, 64)
+    canvas = digit_rows(images, REQUESTED, per_digit=2)
+    assert canvas.shape == (10 * 9 + 1, 2 * 9 + 1)
+    # row k, column c: the c-th image asked to be digit k, which is image k + 10 c
+    assert canvas[1 + 9 * 3, 1 + 9 * 1] == 13
+    assert canvas[1 + 9 * 9, 1] == 9
+    assert np.isnan(canvas[0, 0]) and np.isnan(canvas[9, 1])
+    with pytest.raises(ValueError, match="30 images but 29 requested labels"):
+        digit_rows(images, REQUESTED[:29], per_digit=2)
+
+
+def test_guidance_explorer_reports_the_scores_of_the_chosen_weight():
+    samples, scores = guided_runs()
+    box = guidance_explorer(samples, REQUESTED, scores, REAL)
+    assert "guidance-explorer" in box._dom_classes
+    assert list(control(box, "guidance w").options) == list(WEIGHTS)
+    assert "w = 1: 35% read as the requested digit, 20% as a clear digit" in status(
+        box, "guidance-explorer"
+    )
+    control(box, "guidance w").value = 3.0
+    text = status(box, "guidance-explorer")
+    assert "w = 3: 85% read as the requested digit, 60% as a clear digit" in text
+    assert "within-class spread 0.240 (real digits: 99%, 92%, 0.288)" in text
+    image = box.demo.figure.axes[0].images[0].get_array()
+    assert float(np.nanmax(image)) == pytest.approx(0.29)  # the w = 3 samples are shown
+
+
+def test_guidance_explorer_redraws_and_refuses_missing_scores():
+    samples, scores = guided_runs()
+    assert_control_redraws(guidance_explorer(samples, REQUESTED, scores, REAL), "guidance w", 0.0)
+    del scores[3.0]["spread"]
+    with pytest.raises(ValueError, match="spread"):
+        guidance_explorer(samples, REQUESTED, scores, REAL)

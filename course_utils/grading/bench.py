@@ -341,6 +341,7 @@ def lecture_demos() -> dict[str, Callable[[], list]]:
     from ..widgets_autoregressive import receptive_field_explorer, sampling_stepper
     from ..widgets_diffusion import (
         forward_process_explorer,
+        guidance_explorer,
         reverse_process_explorer,
         score_field_explorer,
     )
@@ -471,6 +472,11 @@ def lecture_demos() -> dict[str, Callable[[], list]]:
         )  # fmt: skip
         for name, n in (("DDPM, 100 steps", 100), ("DDIM, 20 steps", 20))
     }
+    requested = torch.arange(100) % 10  # l7's guidance demo: 100 digits for each of 6 weights
+    guided = {w: torch.rand(100, 1, 8, 8) * 2 - 1 for w in (0.0, 0.5, 1.0, 2.0, 3.0, 5.0)}
+    guidance_scores = {
+        w: {"label_agreement": w / 6, "confident_fraction": w / 7, "spread": 0.3} for w in guided
+    }
     return {
         "l1_autoregressive": lambda: [
             receptive_field_explorer(_MaskedConv),
@@ -509,6 +515,7 @@ def lecture_demos() -> dict[str, Callable[[], list]]:
             forward_process_explorer(q_sample, {"cosine": betas, "linear": betas}, ring, alpha_bar),
             reverse_process_explorer(chains, ring_means().double(), 0.05, mode_coverage),
             score_field_explorer(lambda x, t: -x * (1 + 1 / t), 100, ring_means()),
+            guidance_explorer(guided, requested, guidance_scores, guidance_scores[0.0]),
         ],
     }
 

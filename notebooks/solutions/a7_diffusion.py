@@ -28,6 +28,8 @@
 # 6. Sample with ancestral DDPM steps and with deterministic DDIM steps.
 # 7. Read the network as a **score**, $\nabla_x \log q(x_t)$, and compare it with the exact score
 #    of the noised mixture.
+# 8. Train a conditional convolutional noise predictor on 8x8 digits with label dropout, and
+#    sample it with classifier-free guidance.
 #
 # **Conventions.** A schedule is a float64 tensor `betas` of length $T$ holding
 # $\beta_1, \dots, \beta_T$, so $\beta_t$ is `betas[t - 1]`. Time steps are the integers
@@ -1074,12 +1076,485 @@ def judge(given, seen):
 run_test(inputs, probe, judge)
 
 # %% [markdown]
-# ### Measured on your implementation
+# ## 8. Digits, and classifier-free guidance
 #
-# The next cell saves the ring scores for the course benchmark (`course bench`), next to a perfect
-# sampler's.
+# The same recipe makes images. The data are the 8x8 digits with pixels scaled to $[-1, 1]$ and
+# flattened to $D = 64$ values, so `diffusion_loss` and `ddpm_sample` run on them unchanged; the
+# network reshapes them to $1 \times 8 \times 8$ images and uses convolutions.
+#
+# To ask for a particular digit, the network also sees a label $y$:
+# $\epsilon_\theta(x_t, t, y)$. **Classifier-free guidance** (Ho and Salimans, 2021) trains one
+# network for two jobs. It adds an eleventh label $\varnothing$ = `NULL_LABEL` = 10, "no label",
+# and during training it replaces each example's label by $\varnothing$ with probability
+# $p_\text{uncond}$ (**label dropout**). So one network learns the conditional noise
+# $\epsilon_\theta(x_t, t, y)$ and the unconditional noise $\epsilon_\theta(x_t, t, \varnothing)$.
+# At sampling time it mixes them with a **guidance weight** $w$:
+#
+# $$\tilde\epsilon = \epsilon_\theta(x_t, t, \varnothing)
+#   + w \big(\epsilon_\theta(x_t, t, y) - \epsilon_\theta(x_t, t, \varnothing)\big).$$
+#
+# $w = 0$ samples unconditionally, $w = 1$ from the conditional model, and $w > 1$ goes past it.
+# Read as scores ($s = -\epsilon / \sqrt{1 - \bar\alpha_t}$), the mixture is
+# $\nabla \log q_t(x) + w\, \nabla \log q_t(y \mid x)$: Bayes' rule turns the difference of
+# the two scores into the gradient of an implicit classifier, and $w$ scales how hard sampling
+# climbs it. The result is samples that look more like the requested digit, and less varied.
+#
+# Implement:
+# * `NoiseConvNet(classes=10, channels=32, T=100, embed=32)`, with `forward(x, t, y)` for `x` of
+#   shape `(B, 64)`, `t` of shape `(B,)` and labels `y` of shape `(B,)` with values in
+#   $0, \dots,$ `classes` (the last one is $\varnothing$); it returns `(B, 64)`. Build it as:
+#   the sinusoidal time embedding of section 5 (size `embed`) **plus** a learned label embedding
+#   (`nn.Embedding(classes + 1, embed)`); an MLP (`embed` to `channels`, SiLU, `channels` to
+#   `3 * channels`) that turns the sum into three per-channel shifts $c_1, c_2, c_3$; an input
+#   3x3 convolution from 1 to `channels` channels; three residual blocks
+#   $h \leftarrow h + \mathrm{conv}_i(\mathrm{SiLU}(h + c_i))$ with 3x3 convolutions (padding 1);
+#   and an output 3x3 convolution to 1 channel after a SiLU.
+# * `drop_labels(y, p)`: a **new** tensor in which each label, independently, is replaced by
+#   `NULL_LABEL` with probability `p`.
+# * `guided_eps(model, x, t, y, w)`: $\tilde\epsilon$ above, for a model called as
+#   `model(x, t, y)`; `w` is a number.
+
+# %% nbgrader={"grade": false, "grade_id": "digits_setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
+from course_utils.data import load_digits
+from course_utils.digit_score import (
+    class_probabilities,
+    digit_sample_score,
+    reference_digit_score,
+    within_class_spread,
+)
+from course_utils.plotting import image_grid
+
+NULL_LABEL = 10  # the label "no label"
+digits = load_digits("unit")
+digit_images = (digits.train_images * 2 - 1).flatten(1).to(device)  # (1437, 64) in [-1, 1]
+digit_labels = digits.train_labels.to(device)
+
+
+# %% nbgrader={"grade": false, "grade_id": "noise_conv_net", "locked": false, "schema_version": 3, "solution": true, "task": false}
+class NoiseConvNet(nn.Module):
+    """eps_theta(x_t, t, y) for flattened 8x8 digits: residual 3x3 convolutions shifted per
+    channel by the time embedding plus a label embedding (label `classes` means no label)."""
+
+    def __init__(self, classes: int = 10, channels: int = 32, T: int = 100, embed: int = 32):
+        super().__init__()
+        ### BEGIN SOLUTION
+        self.T, self.embed, self.channels = T, embed, channels
+        self.labels = nn.Embedding(classes + 1, embed)
+        self.shifts = nn.Sequential(nn.Linear(embed, channels), nn.SiLU(), nn.Linear(channels, 3 * channels))
+        self.first = nn.Conv2d(1, channels, 3, padding=1)
+        self.blocks = nn.ModuleList(nn.Conv2d(channels, channels, 3, padding=1) for _ in range(3))
+        self.last = nn.Conv2d(channels, 1, 3, padding=1)
+        ### END SOLUTION
+
+    def forward(self, x: torch.Tensor, t: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        ### BEGIN SOLUTION
+        half = self.embed // 2
+        freqs = 1000.0 ** (-torch.arange(half, device=x.device, dtype=x.dtype) / half)
+        angles = (1000.0 * t.to(x.dtype) / self.T)[:, None] * freqs[None, :]
+        condition = torch.cat([torch.sin(angles), torch.cos(angles)], dim=1) + self.labels(y)
+        shifts = self.shifts(condition).reshape(len(x), 3, self.channels, 1, 1)
+        h = self.first(x.reshape(-1, 1, 8, 8))
+        for i, conv in enumerate(self.blocks):
+            h = h + conv(torch.nn.functional.silu(h + shifts[:, i]))
+        return self.last(torch.nn.functional.silu(h)).flatten(1)
+        ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_noise_conv_net", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+"""NoiseConvNet: built with no arguments, (B, 64) in and out, convolutions, and an output that
+depends on x, on t and on the label (the null label included)."""
+import torch
+from torch import nn
+from course_utils.checks import as_float, as_list, as_tensor, check_true
+from course_utils.verdict import run_test
+
+
+def probe(given, seen):
+    torch.manual_seed(0)
+    model = NoiseConvNet()
+    x, t, y = torch.randn(12, 64), torch.full((12,), 30), torch.arange(12) % 10
+    seen.out = model(x, t, y)
+    seen.later = model(x, torch.full((12,), 80), y)
+    seen.moved = model(x + 0.5, t, y)
+    seen.relabelled = model(x, t, (y + 3) % 10)
+    seen.unlabelled = model(x, t, torch.full((12,), 10))
+    wide = NoiseConvNet(classes=4, channels=8, T=500, embed=8)
+    seen.wide = wide(torch.randn(3, 64), torch.tensor([1, 250, 500]), torch.tensor([0, 3, 4]))
+    seen.parameters = sum(p.numel() for p in model.parameters())
+    seen.layers = [type(m).__name__ for m in model.modules()]
+
+
+def judge(given, seen):
+    out = as_tensor(seen.out, "NoiseConvNet()(x, t, y) for x (12, 64)", shape=(12, 64),
+                    hint="reshape x to (B, 1, 8, 8) for the convolutions and flatten the output back to (B, 64).")
+    as_tensor(seen.wide, "NoiseConvNet(classes=4, channels=8, T=500, embed=8)(x, t, y) for x (3, 64)", shape=(3, 64),
+              hint="use the constructor's arguments: classes + 1 labels, `channels` channels, T and embed.")
+    for name, other, hint in [
+        ("t = 80 instead of t = 30", seen.later, "add the time embedding of t to the label embedding."),
+        ("x + 0.5 instead of x", seen.moved, ""),
+        ("other labels", seen.relabelled, "add the label embedding of y to the time embedding."),
+        ("the null label 10", seen.unlabelled, "the label embedding has classes + 1 rows; row `classes` is no label."),
+    ]:
+        changed = as_tensor(other, f"NoiseConvNet()(x, t, y) with {name}", shape=(12, 64))
+        check_true(float((out - changed).abs().max()) > 1e-4,
+                   f"NoiseConvNet gives the same output for {name}", hint=hint)
+    layers = as_list(seen.layers, "the modules of NoiseConvNet()", len(seen.layers))
+    check_true(layers.count("Conv2d") >= 3, f"NoiseConvNet() has {layers.count('Conv2d')} nn.Conv2d layers; "
+               "expected an input, three residual and an output convolution")
+    check_true(10_000 < as_float(seen.parameters, "number of parameters") < 100_000,
+               f"NoiseConvNet() has {seen.parameters} parameters; the described network has about 33,000")
+
+
+run_test(None, probe, judge)
+
+# %% nbgrader={"grade": false, "grade_id": "guidance", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def drop_labels(y: torch.Tensor, p: float) -> torch.Tensor:
+    """A copy of the labels y (B,) with each one replaced by NULL_LABEL with probability p."""
+    ### BEGIN SOLUTION
+    dropped = torch.rand(y.shape, device=y.device) < p
+    return torch.where(dropped, torch.full_like(y, NULL_LABEL), y)
+    ### END SOLUTION
+
+
+def guided_eps(model, x: torch.Tensor, t: torch.Tensor, y: torch.Tensor, w: float) -> torch.Tensor:
+    """Classifier-free guidance: eps(x, t, null) + w (eps(x, t, y) - eps(x, t, null))."""
+    ### BEGIN SOLUTION
+    unconditional = model(x, t, torch.full_like(y, NULL_LABEL))
+    return unconditional + w * (model(x, t, y) - unconditional)
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_drop_labels", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+"""drop_labels: a new tensor, each label kept or replaced by NULL_LABEL, independently, with the
+right probability (p = 0, 1 and in between)."""
+import torch
+from course_utils.checks import as_tensor, check_in_range, check_true
+from course_utils.verdict import run_test
+
+
+def inputs(given, rng):
+    given.n, given.p = 20000, 0.3
+    ### BEGIN HIDDEN TESTS
+    given.p = float(rng.uniform(0.05, 0.6))
+    ### END HIDDEN TESTS
+
+
+def probe(given, seen):
+    torch.manual_seed(4)
+    y = torch.arange(given.n) % 10
+    seen.original = y.clone()
+    seen.dropped = drop_labels(y, given.p)
+    seen.after = y.clone()
+    seen.none = drop_labels(y, 0.0)
+    seen.all = drop_labels(y, 1.0)
+    seen.small = [drop_labels(torch.arange(10), 0.5) for _ in range(200)]
+
+
+def judge(given, seen):
+    original = as_tensor(seen.original, "labels")
+    dropped = as_tensor(seen.dropped, f"drop_labels(y, {given.p:.3g})", shape=(given.n,))
+    check_true(bool((as_tensor(seen.after, "y after drop_labels") == original).all()),
+               "drop_labels changed the labels it was given", hint="return a new tensor (torch.where, or clone first).")
+    check_true(bool(((dropped == original) | (dropped == 10)).all()),
+               "drop_labels must keep each label or replace it by NULL_LABEL = 10, nothing else")
+    check_true(bool((as_tensor(seen.none, "drop_labels(y, 0)", shape=(given.n,)) == original).all()),
+               "drop_labels(y, 0) must keep every label")
+    check_true(bool((as_tensor(seen.all, "drop_labels(y, 1)", shape=(given.n,)) == 10).all()),
+               "drop_labels(y, 1) must replace every label by NULL_LABEL")
+    fraction = float((dropped == 10).double().mean())
+    check_in_range(f"fraction of labels dropped with p = {given.p:.3g}", fraction, given.p - 0.015, given.p + 0.015,
+                   hint="drop each label with probability p, not 1 - p.")
+    counts = [int((as_tensor(s, "drop_labels(arange(10), 0.5)", shape=(10,)) == 10).sum()) for s in seen.small]
+    check_true(any(c not in (0, 10) for c in counts),
+               "drop_labels dropped all labels of a batch or none: draw one coin per label, not one per batch")
+
+
+run_test(inputs, probe, judge)
+
+# %% nbgrader={"grade": true, "grade_id": "test_guided_eps", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+"""guided_eps: exact values for a fixed model at w = 0 (unconditional), w = 1 (conditional) and
+beyond, the null label for the unconditional term, the shapes kept."""
+import torch
+from torch import nn
+from course_utils.checks import as_tensor, check_close
+from course_utils.verdict import run_test
+
+
+def inputs(given, rng):
+    given.weights = [0.0, 1.0, 2.5]
+    given.x = rng.normal(size=(6, 64)).tolist()
+    given.t, given.y = [1, 5, 9, 20, 50, 100], [0, 3, 9, 4, 4, 7]
+    ### BEGIN HIDDEN TESTS
+    given.weights = given.weights + [float(rng.uniform(3, 8))]
+    given.y = rng.integers(0, 10, size=6).tolist()
+    ### END HIDDEN TESTS
+
+
+def probe(given, seen):
+    class Fixed(nn.Module):
+        """A smooth noise predictor that is no model of anything: tanh(x) (y + 1) / 11 + t / 100."""
+
+        def forward(self, x, t, y):
+            return torch.tanh(x) * ((y.to(x) + 1) / 11)[:, None] + (t.to(x) / 100)[:, None]
+
+    x = torch.tensor(given.x, dtype=torch.float64)
+    t, y = torch.tensor(given.t), torch.tensor(given.y)
+    seen.guided = [guided_eps(Fixed(), x, t, y, w) for w in given.weights]
+    seen.labels_after = y.clone()
+
+
+def judge(given, seen):
+    x = torch.tensor(given.x, dtype=torch.float64)
+    t, y = torch.tensor(given.t), torch.tensor(given.y)
+    def fixed(labels):
+        return torch.tanh(x) * ((labels.to(x) + 1) / 11)[:, None] + (t.to(x) / 100)[:, None]
+
+    conditional, unconditional = fixed(y), fixed(torch.full_like(y, 10))
+    hints = {0.0: "w = 0 is the unconditional noise: the model called with the label NULL_LABEL = 10 for every row.",
+             1.0: "w = 1 is the conditional noise model(x, t, y).",
+             2.5: "eps(x, t, null) + w (eps(x, t, y) - eps(x, t, null)): w multiplies the difference."}
+    for w, got in zip(given.weights, seen.guided):
+        check_close(f"guided_eps(model, x, t, y, w={w:.3g})", as_tensor(got, "guided_eps", shape=(6, 64)),
+                    unconditional + w * (conditional - unconditional), atol=1e-10, hint=hints.get(w, ""))
+    check_close("the labels y after guided_eps", seen.labels_after, given.y, atol=0,
+                hint="do not change y in place: build the null labels as a new tensor.")
+
+
+run_test(inputs, probe, judge)
+
+# %% [markdown]
+# ### Training on digits with label dropout
+#
+# The cell below trains a `NoiseConvNet` on the digits with the cosine schedule of the ring,
+# $p_\text{uncond} = 0.1$ and your `diffusion_loss`: `WithLabels` fixes each batch's (dropped)
+# labels so that the loss can call the model as `model(x_t, t)`. It takes about 20 seconds on one
+# CPU thread.
 
 # %%
+class WithLabels(nn.Module):
+    """model(x, t, y) with the labels fixed, called as model(x, t) like the loss and the samplers do."""
+
+    def __init__(self, model, y):
+        super().__init__()
+        self.model, self.y = model, y
+
+    def forward(self, x, t):
+        return self.model(x, t, self.y)
+
+
+class Guided(nn.Module):
+    """The guided noise of `model` for the labels y and the weight w, called as model(x, t)."""
+
+    def __init__(self, model, y, w):
+        super().__init__()
+        self.model, self.y, self.w = model, y, w
+
+    def forward(self, x, t):
+        return guided_eps(self.model, x, t, self.y, self.w)
+
+
+def guided_digits(labels: torch.Tensor, w: float) -> torch.Tensor:
+    """DDPM samples of digit_model for the given labels with guidance weight w: (n, 1, 8, 8) in [-1, 1]."""
+    samples = ddpm_sample(Guided(digit_model, labels.to(device), w), len(labels), betas, dim=64)
+    return samples.clamp(-1, 1).reshape(-1, 1, 8, 8).cpu()
+
+
+DIGIT_STEPS, DIGIT_BATCH, P_UNCOND = 1200, 64, 0.1
+torch.manual_seed(0)
+digit_model = NoiseConvNet(T=T).to(device)
+optimizer = torch.optim.Adam(digit_model.parameters(), lr=3e-3)
+decay = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, DIGIT_STEPS)
+digit_losses = []
+for step in range(DIGIT_STEPS):
+    batch = torch.randint(len(digit_images), (DIGIT_BATCH,), device=device)
+    labels = drop_labels(digit_labels[batch], P_UNCOND)
+    loss = diffusion_loss(WithLabels(digit_model, labels), digit_images[batch], betas)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    decay.step()
+    digit_losses.append(loss.item())
+digit_model.eval()
+plot_curves({"simple loss (mean of 50 steps)": torch.tensor(digit_losses).reshape(-1, 50).mean(dim=1)},
+            xlabel="steps / 50", ylabel="loss")
+plt.show()
+
+# %% [markdown]
+# ### Guidance weight against label agreement and diversity
+#
+# Each row below asks for one digit, 0 to 9; each panel uses another guidance weight, with 10
+# samples per digit, all scored. The digit classifier of assignment 4 reads every sample: the **label
+# agreement** is the fraction it reads as the requested digit, the **confident** fraction the
+# share it reads as one clear digit (probability above 0.9), and the **inception-like score**
+# is high for confident samples spread over all ten classes (10 at most). The **within-class
+# spread** measures variety: the typical root mean squared pixel difference between two samples
+# asked to be the same digit. Real test digits are the baseline. You should see: $w = 0$ ignores
+# the labels (agreement near 1 in 10), $w = 1$ follows them loosely, $w = 3$ gives clear digits
+# of the requested class, with less variety within each row.
+
+# %%
+GUIDANCE_WEIGHTS = (0.0, 1.0, 3.0)
+requested = torch.arange(100) % 10
+torch.manual_seed(2)
+guided = {w: guided_digits(requested, w) for w in GUIDANCE_WEIGHTS}
+digit_scores = {}
+for w, images in guided.items():
+    score = digit_sample_score(images, value_range=(-1, 1))
+    agreement = (class_probabilities(images, value_range=(-1, 1)).argmax(dim=1) == requested).double().mean()
+    spread = within_class_spread(images, requested, value_range=(-1, 1))
+    digit_scores[w] = {**score, "label_agreement": float(agreement), "spread": spread}
+real_digits = reference_digit_score()
+real_spread = within_class_spread(digits.test_images, digits.test_labels)
+fig, axes = plt.subplots(1, len(GUIDANCE_WEIGHTS), figsize=(12, 4.4))
+for ax, (w, images) in zip(axes, guided.items()):
+    order = torch.argsort(requested, stable=True)  # row k: the samples asked to be digit k
+    image_grid(images[order], nrow=10, ax=ax, title=f"w = {w:g}")
+plt.tight_layout()
+plt.show()
+print("weight  label agreement  confident  inception-like score  classes  within-class spread")
+for w, s in digit_scores.items():
+    print(f"w = {w:g}   {s['label_agreement']:15.1%}  {s['confident_fraction']:9.1%}  {s['inception_score']:20.2f}"
+          f"  {s['classes_covered']:7d}  {s['spread']:19.3f}")
+print(f"real test digits            {real_digits['confident_fraction']:9.1%}  {real_digits['inception_score']:20.2f}"
+      f"  {real_digits['classes_covered']:7d}  {real_spread:19.3f}")
+
+# %% nbgrader={"grade": true, "grade_id": "test_guided_digits", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+"""The `digit_model` trained above, sampled with guidance: at w = 3 at least 60% of the samples
+read as the requested digit and 40% as a clear digit, more agreement than at w = 1, and no
+copies of training digits; after checks of the functions its training and sampling rely on."""
+import math
+
+import torch
+from torch import nn
+from course_utils.checks import as_tensor, check_close, check_in_range, check_true, prerequisite
+from course_utils.data import load_digits
+from course_utils.digit_score import class_probabilities, digit_sample_score
+from course_utils.verdict import run_test
+
+
+def inputs(given, rng):
+    given.n, given.seed, given.weights = 100, 21, (1.0, 3.0)
+    # tiny inputs for the functions that training and sampling rely on (prerequisite checks)
+    given.pre_betas, given.pre_x0, given.pre_n = [0.3, 0.5], [[1.0, -2.0], [0.5, 3.0]], 20000
+    ### BEGIN HIDDEN TESTS
+    given.seed = int(rng.integers(2**31))
+    ### END HIDDEN TESTS
+
+
+def probe(given, seen):
+    class Labelled(nn.Module):
+        def forward(self, x, t, y):
+            return x * (y.to(x) + 1)[:, None]
+
+    class Oracle(nn.Module):
+        """The exact noise for data that is always 1: eps = (x_t - sqrt(abar_t)) / sqrt(1 - abar_t)."""
+
+        def __init__(self):
+            super().__init__()
+            self.abar, self.steps = torch.cumprod(1 - betas.double(), 0), []
+
+        def forward(self, xt, t):
+            self.steps.append(t.detach().clone())
+            abar = self.abar.to(xt)[t - 1][:, None]
+            return (xt - abar.sqrt()) / (1 - abar).sqrt()
+
+    class Zero(nn.Module):
+        def forward(self, xt, t):
+            return torch.zeros_like(xt)
+
+    pre_betas = torch.tensor(given.pre_betas, dtype=torch.float64)
+    x0 = torch.tensor(given.pre_x0, dtype=torch.float64)
+    seen.pre_schedule = betas
+    seen.pre_q = q_sample(x0, torch.tensor([1, 2]), torch.ones_like(x0), pre_betas)
+    oracle = Oracle()
+    torch.manual_seed(8)
+    seen.pre_loss = diffusion_loss(oracle, torch.ones(256, 64, dtype=torch.float64), betas.double())
+    seen.pre_steps = torch.cat(oracle.steps) if oracle.steps else torch.zeros(0)
+    torch.manual_seed(8)
+    seen.pre_sampled = ddpm_sample(Zero(), given.pre_n, pre_betas, dim=2)
+    seen.pre_guided = guided_eps(Labelled(), torch.ones(2, 64), torch.tensor([5, 5]), torch.tensor([1, 4]), 2.0)
+    torch.manual_seed(9)
+    seen.pre_dropped = drop_labels(torch.arange(10).repeat(1000), 0.1)
+    fresh = NoiseConvNet()
+    x, t, y = torch.randn(4, 64), torch.full((4,), 30), torch.tensor([1, 2, 3, 10])
+    seen.pre_outputs = [fresh(x, t, y), fresh(x, t.flip(0) * 2, y), fresh(x, t, y.flip(0))]
+    torch.manual_seed(given.seed)
+    labels = torch.arange(given.n) % 10
+    seen.samples = [guided_digits(labels, w) for w in given.weights]
+
+
+def judge(given, seen):
+    b1, b2 = given.pre_betas
+    with prerequisite("cosine_betas", "test_schedules"):
+        f = [math.cos((t / 100 + 0.008) / 1.008 * math.pi / 2) ** 2 for t in range(101)]
+        check_close("betas = cosine_betas(100)", seen.pre_schedule, [min(1 - f[t] / f[t - 1], 0.999)
+                    for t in range(1, 101)], atol=1e-6, hint="train and sample with betas = cosine_betas(100).")
+    with prerequisite("q_sample", "test_q_sample"):
+        abar = [1 - b1, (1 - b1) * (1 - b2)]
+        expected = [[math.sqrt(a) * v + math.sqrt(1 - a) for v in row] for a, row in zip(abar, given.pre_x0)]
+        check_close("q_sample(x0, t=[1, 2], noise=1, betas=[0.3, 0.5])", seen.pre_q, expected, atol=1e-9)
+    with prerequisite("diffusion_loss", "test_diffusion_loss"):
+        check_in_range("diffusion_loss of a model that knows the noise", seen.pre_loss, 0.0, 1e-12)
+        steps = as_tensor(seen.pre_steps, "time steps diffusion_loss called the model with")
+        check_true(len(steps) == 256 and float(steps.min()) >= 1 and float(steps.max()) <= 100,
+                   "diffusion_loss must call the model once with t in 1..T for each example")
+    with prerequisite("ddpm_sample", "test_ddpm_sample"):
+        # a model that predicts no noise: x_1 = x_2 / sqrt(alpha_2) + sigma_2 z, x_0 = x_1 / sqrt(alpha_1), with
+        # sigma_2^2 = beta_tilde_2 (the posterior variance) or beta_2 (Ho et al.'s other choice)
+        stds = [math.sqrt((1 / (1 - b2) + var) / (1 - b1)) for var in (b1 / (1 - (1 - b1) * (1 - b2)) * b2, b2)]
+        sampled = as_tensor(seen.pre_sampled, "ddpm_sample(zero model, 20000, betas=[0.3, 0.5])",
+                            shape=(given.pre_n, 2))
+        for std in sampled.std(dim=0).tolist():
+            check_in_range("standard deviation of ddpm_sample with a model that predicts no noise", std,
+                           0.98 * min(stds), 1.02 * max(stds),
+                           hint="x_(t-1) = mean_from_eps(...) + sigma_t z at every step but t = 1.")
+    with prerequisite("guided_eps", "test_guided_eps"):
+        check_close("guided_eps(model, x, t, [1, 4], w=2) of model(x, t, y) = x (y + 1)", seen.pre_guided,
+                    [[11.0 + 2 * (2 - 11)] * 64, [11.0 + 2 * (5 - 11)] * 64], atol=1e-6)
+    with prerequisite("drop_labels", "test_drop_labels"):
+        dropped = as_tensor(seen.pre_dropped, "drop_labels(labels, 0.1)", shape=(10000,))
+        check_in_range("fraction of labels drop_labels(labels, 0.1) replaces by NULL_LABEL",
+                       float((dropped == 10).double().mean()), 0.08, 0.12)
+    with prerequisite("NoiseConvNet", "test_noise_conv_net"):
+        out, later, relabelled = (as_tensor(o, "NoiseConvNet()(x, t, y)", shape=(4, 64)) for o in seen.pre_outputs)
+        check_true(float((out - later).abs().max()) > 1e-4, "NoiseConvNet ignores t")
+        check_true(float((out - relabelled).abs().max()) > 1e-4, "NoiseConvNet ignores y")
+    labels = torch.arange(given.n) % 10
+    scores = {}
+    for w, images in zip(given.weights, seen.samples):
+        images = as_tensor(images, f"guided_digits(labels, w={w:g})", shape=(given.n, 1, 8, 8))
+        agreement = float((class_probabilities(images, value_range=(-1, 1)).argmax(dim=1) == labels).double().mean())
+        scores[w] = {**digit_sample_score(images, value_range=(-1, 1)), "agreement": agreement}
+    strong, weak = scores[3.0], scores[1.0]
+    check_in_range("fraction of w = 3 samples that read as the requested digit", strong["agreement"], 0.6, 1.0,
+                   hint="the solution reaches about 85%; check the label embedding and the training cell.")
+    check_in_range("fraction of w = 3 samples classified with confidence > 0.9", strong["confident_fraction"], 0.4,
+                   1.0, hint="the solution reaches about 75%.")
+    check_true(strong["agreement"] >= weak["agreement"] + 0.1,
+               f"label agreement {strong['agreement']:.0%} at w = 3 against {weak['agreement']:.0%} at w = 1: "
+               "stronger guidance should follow the labels more closely",
+               hint="guided_eps must move away from the unconditional noise, towards the conditional one.")
+    train = load_digits("unit").train_images.double().flatten(1) * 2 - 1
+    images = as_tensor(seen.samples[1], "guided_digits(labels, w=3)").flatten(1)
+    copies = float(((torch.cdist(images, train) ** 2 / 64).min(dim=1).values < 0.005).double().mean())
+    check_true(copies < 0.2, f"{100 * copies:.0f}% of the guided samples are copies of training digits (within "
+               "0.005 per pixel)", hint="sample from the trained digit_model, not from the data.")
+    ### BEGIN HIDDEN TESTS
+    check_in_range("digit classes among confident w = 3 samples", strong["classes_covered"], 7, 10)
+    check_in_range("inception-like score of w = 3 samples", strong["inception_score"], 4.5, 10.0)
+    ### END HIDDEN TESTS
+
+
+run_test(inputs, probe, judge)
+
+# %% [markdown]
+# ### Measured on your implementation
+#
+# The next cell saves the ring and digit scores for the course benchmark (`course bench`), next
+# to a perfect sampler's and the real test digits'.
+
+# %%
+from course_utils.digit_score import classifier_accuracy
 from course_utils.metrics import write_metrics
 
 rows = []
@@ -1087,6 +1562,14 @@ for name, score in ring_scores.items():
     rows.append((f"ring, {name}: modes captured (of 8)", score["modes_captured"], "perfect sampler 8"))
     rows.append((f"ring, {name}: high-quality fraction", score["high_quality"], "perfect sampler 0.989"))
 rows.append((f"score at t = {step}: relative error of the learned score", relative_error, "exact score 0"))
+real_agreement = f"real test digits {classifier_accuracy():.3f}"
+for w, score in digit_scores.items():
+    rows.append((f"digits, w = {w:g}: label agreement", score["label_agreement"], real_agreement))
+    rows.append((f"digits, w = {w:g}: confident fraction", score["confident_fraction"],
+                 f"real test digits {real_digits['confident_fraction']:.3f}"))
+    rows.append((f"digits, w = {w:g}: inception-like score", score["inception_score"],
+                 f"real test digits {real_digits['inception_score']:.2f}"))
+    rows.append((f"digits, w = {w:g}: within-class spread", score["spread"], f"real test digits {real_spread:.3f}"))
 write_metrics("a7_diffusion", rows)
 
 # %% [markdown]
@@ -1100,9 +1583,13 @@ write_metrics("a7_diffusion", rows)
 #   steps.
 # * The noise predictor is, up to a factor, the score of the noised data: diffusion models and
 #   score-based models are the same models.
+# * One network trained with label dropout is both a conditional and an unconditional model;
+#   mixing their noise with a weight $w > 1$ trades variety for samples that clearly show the
+#   requested digit.
 #
 # **References.** Sohl-Dickstein et al., *Deep Unsupervised Learning using Nonequilibrium
 # Thermodynamics* (2015); Ho, Jain, Abbeel, *Denoising Diffusion Probabilistic Models* (2020);
 # Song, Meng, Ermon, *Denoising Diffusion Implicit Models* (2021); Nichol and Dhariwal,
-# *Improved Denoising Diffusion Probabilistic Models* (2021); Song et al., *Score-Based Generative
+# *Improved Denoising Diffusion Probabilistic Models* (2021); Ho and Salimans, *Classifier-Free
+# Diffusion Guidance* (2022); Song et al., *Score-Based Generative
 # Modeling through Stochastic Differential Equations* (2021).

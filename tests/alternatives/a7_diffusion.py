@@ -169,4 +169,71 @@ ALTERNATIVES = [
             ),
         ),
     ),
+    Alternative(
+        "NoiseConvNet with a time-embedding helper, nn.Sequential blocks and F.silu",
+        (
+            (
+                """        self.T, self.embed, self.channels = T, embed, channels
+        self.labels = nn.Embedding(classes + 1, embed)
+        self.shifts = nn.Sequential(nn.Linear(embed, channels), nn.SiLU(), nn.Linear(channels, 3 * channels))
+        self.first = nn.Conv2d(1, channels, 3, padding=1)
+        self.blocks = nn.ModuleList(nn.Conv2d(channels, channels, 3, padding=1) for _ in range(3))
+        self.last = nn.Conv2d(channels, 1, 3, padding=1)
+""",
+                """        self.steps, self.size, self.width = T, embed, channels
+        self.label_table = nn.Embedding(num_embeddings=classes + 1, embedding_dim=embed)
+        self.to_shift = nn.Sequential(nn.Linear(embed, channels), nn.SiLU(), nn.Linear(channels, channels * 3))
+        self.stem = nn.Conv2d(1, channels, kernel_size=3, padding=1)
+        self.body = nn.ModuleList([nn.Sequential(nn.SiLU(), nn.Conv2d(channels, channels, 3, 1, 1)) for _ in "abc"])
+        self.head = nn.Sequential(nn.SiLU(), nn.Conv2d(channels, 1, 3, 1, 1))
+
+    def time_features(self, t, like):
+        k = torch.arange(self.size // 2, device=like.device, dtype=like.dtype)
+        angles = torch.outer(t.to(like.dtype) * 1000.0 / self.steps, torch.exp(-math.log(1000.0) * k / (self.size // 2)))
+        return torch.cat((angles.sin(), angles.cos()), dim=-1)
+""",
+            ),
+            (
+                """        half = self.embed // 2
+        freqs = 1000.0 ** (-torch.arange(half, device=x.device, dtype=x.dtype) / half)
+        angles = (1000.0 * t.to(x.dtype) / self.T)[:, None] * freqs[None, :]
+        condition = torch.cat([torch.sin(angles), torch.cos(angles)], dim=1) + self.labels(y)
+        shifts = self.shifts(condition).reshape(len(x), 3, self.channels, 1, 1)
+        h = self.first(x.reshape(-1, 1, 8, 8))
+        for i, conv in enumerate(self.blocks):
+            h = h + conv(torch.nn.functional.silu(h + shifts[:, i]))
+        return self.last(torch.nn.functional.silu(h)).flatten(1)
+""",
+                """        shift = self.to_shift(self.time_features(t, x) + self.label_table(y))
+        shift = shift.view(x.shape[0], 3, self.width)[..., None, None]
+        h = self.stem(x.view(x.shape[0], 1, 8, 8))
+        for block, c in zip(self.body, shift.unbind(dim=1)):
+            h = block(h + c) + h
+        return self.head(h).view(x.shape[0], 64)
+""",
+            ),
+        ),
+    ),
+    Alternative(
+        "drop_labels with bernoulli and masked_fill; guided_eps in one batched call as (1 - w) eps(null) + w eps(y)",
+        (
+            (
+                """    dropped = torch.rand(y.shape, device=y.device) < p
+    return torch.where(dropped, torch.full_like(y, NULL_LABEL), y)
+""",
+                """    mask = torch.bernoulli(torch.full(y.shape, float(p), device=y.device)).bool()
+    return y.clone().masked_fill(mask, NULL_LABEL)
+""",
+            ),
+            (
+                """    unconditional = model(x, t, torch.full_like(y, NULL_LABEL))
+    return unconditional + w * (model(x, t, y) - unconditional)
+""",
+                """    both = model(torch.cat([x, x]), torch.cat([t, t]), torch.cat([y, torch.full_like(y, NULL_LABEL)]))
+    conditional, unconditional = both.chunk(2)
+    return (1 - w) * unconditional + w * conditional
+""",
+            ),
+        ),
+    ),
 ]

@@ -2,7 +2,9 @@
 
 A mistake in a function that training or sampling uses also shows in the measured tests of the
 trained ring_model (test_ring_samples, test_scores) when it changes what the network learns or
-how it is sampled; the sets below are what grading the variant measured.
+how it is sampled; the sets below are what grading the variant measured. test_guided_digits
+first checks every function the digit model's training and sampling use (prerequisites), so a
+mistake in any of them fails it whatever the samples look like.
 """
 
 from course_utils.grading.samples import Variant
@@ -19,7 +21,7 @@ VARIANTS = [
                 "    return (1 - f[1:] / f[0]).clamp(max=max_beta)\n",
             ),
         ),  # fmt: skip
-        frozenset({"test_schedules", "test_ring_samples"}),
+        frozenset({"test_schedules", "test_ring_samples", "test_guided_digits"}),
         visible="test_schedules",
     ),
     Variant(
@@ -36,7 +38,15 @@ VARIANTS = [
     Variant(
         "q_sample scales the noise by the variance 1 - abar_t",
         ((Q_NOISE, "    return abar.sqrt() * x0 + (1 - abar) * noise\n"),),
-        frozenset({"test_q_sample", "test_diffusion_loss", "test_ring_samples", "test_scores"}),
+        frozenset(
+            {
+                "test_q_sample",
+                "test_diffusion_loss",
+                "test_ring_samples",
+                "test_scores",
+                "test_guided_digits",
+            }
+        ),  # fmt: skip
         visible="test_q_sample",
     ),
     Variant(
@@ -64,7 +74,7 @@ VARIANTS = [
                 "    return xt - beta / (1 - abar).sqrt() * eps\n",
             ),
         ),  # fmt: skip
-        frozenset({"test_elbo_terms", "test_ddpm_sample"}),
+        frozenset({"test_elbo_terms", "test_ddpm_sample", "test_guided_digits"}),
         visible="test_elbo_terms",
     ),
     Variant(
@@ -86,7 +96,7 @@ VARIANTS = [
                 "    t = torch.randint(0, len(betas), (len(x0),), device=x0.device)\n",
             ),
         ),  # fmt: skip
-        frozenset({"test_diffusion_loss", "test_ring_samples"}),
+        frozenset({"test_diffusion_loss", "test_ring_samples", "test_guided_digits"}),
         visible="test_diffusion_loss",
     ),
     Variant(
@@ -119,7 +129,7 @@ VARIANTS = [
                 "            x = x + 0 * torch.randn_like(x)\n",
             ),
         ),  # fmt: skip
-        frozenset({"test_ddpm_sample"}),
+        frozenset({"test_ddpm_sample", "test_guided_digits"}),
         visible="test_ddpm_sample",
     ),
     Variant(
@@ -167,6 +177,96 @@ VARIANTS = [
         visible="test_scores",
     ),
     Variant(
+        "guided_eps with the conditional and unconditional noise swapped",
+        (
+            (
+                "    unconditional = model(x, t, torch.full_like(y, NULL_LABEL))\n"
+                "    return unconditional + w * (model(x, t, y) - unconditional)\n",
+                "    conditional = model(x, t, y)\n"
+                "    return conditional + w * (model(x, t, torch.full_like(y, NULL_LABEL)) - conditional)\n",
+            ),
+        ),  # fmt: skip
+        frozenset({"test_guided_eps", "test_guided_digits"}),
+        visible="test_guided_eps",
+    ),
+    Variant(
+        "guided_eps as (1 + w) eps(y) - w eps(null), where w = 0 is already conditional",
+        (
+            (
+                "    return unconditional + w * (model(x, t, y) - unconditional)\n",
+                "    return (1 + w) * model(x, t, y) - w * unconditional\n",
+            ),
+        ),  # fmt: skip
+        frozenset({"test_guided_eps", "test_guided_digits"}),
+        visible="test_guided_eps",
+    ),
+    Variant(
+        "guided_eps takes label 0 for no label",
+        (
+            (
+                "    unconditional = model(x, t, torch.full_like(y, NULL_LABEL))\n",
+                "    unconditional = model(x, t, torch.zeros_like(y))\n",
+            ),
+        ),  # fmt: skip
+        frozenset({"test_guided_eps", "test_guided_digits"}),
+        visible="test_guided_eps",
+    ),
+    Variant(
+        "drop_labels keeps each label with probability p instead of dropping it",
+        (
+            (
+                "    dropped = torch.rand(y.shape, device=y.device) < p\n",
+                "    dropped = torch.rand(y.shape, device=y.device) >= p\n",
+            ),
+        ),  # fmt: skip
+        frozenset({"test_drop_labels", "test_guided_digits"}),
+        visible="test_drop_labels",
+    ),
+    Variant(
+        "drop_labels writes the null label into the labels it was given",
+        (
+            (
+                "    return torch.where(dropped, torch.full_like(y, NULL_LABEL), y)\n",
+                "    y[dropped] = NULL_LABEL\n    return y\n",
+            ),
+        ),  # fmt: skip
+        frozenset({"test_drop_labels"}),
+        visible="test_drop_labels",
+    ),
+    Variant(
+        "drop_labels draws one coin for the whole batch",
+        (
+            (
+                "    dropped = torch.rand(y.shape, device=y.device) < p\n",
+                "    dropped = (torch.rand(1, device=y.device) < p).expand(y.shape)\n",
+            ),
+        ),  # fmt: skip
+        frozenset({"test_drop_labels", "test_guided_digits"}),
+        visible="test_drop_labels",
+    ),
+    Variant(
+        "NoiseConvNet that never uses the label embedding",
+        (
+            (
+                "        condition = torch.cat([torch.sin(angles), torch.cos(angles)], dim=1) + self.labels(y)\n",
+                "        condition = torch.cat([torch.sin(angles), torch.cos(angles)], dim=1)\n",
+            ),
+        ),  # fmt: skip
+        frozenset({"test_noise_conv_net", "test_guided_digits"}),
+        visible="test_noise_conv_net",
+    ),
+    Variant(
+        "NoiseConvNet with an embedding row per class but none for the null label",
+        (
+            (
+                "        self.labels = nn.Embedding(classes + 1, embed)\n",
+                "        self.labels = nn.Embedding(classes, embed)\n",
+            ),
+        ),  # fmt: skip
+        frozenset({"test_noise_conv_net", "test_guided_digits"}),
+        visible="test_noise_conv_net",
+    ),
+    Variant(
         "alpha_bar as 1 - the running sum of the betas",
         ((ABAR, "    return 1 - torch.cumsum(betas, dim=0)\n"),),
         frozenset(
@@ -180,6 +280,7 @@ VARIANTS = [
                 "test_ddim_sample",
                 "test_ring_samples",
                 "test_scores",
+                "test_guided_digits",
             }
         ),  # fmt: skip
         visible="test_schedules",
