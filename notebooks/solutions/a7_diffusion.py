@@ -1365,7 +1365,7 @@ digit_model = NoiseConvNet(T=T).to(device)
 optimizer = torch.optim.Adam(digit_model.parameters(), lr=3e-3)
 decay = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, DIGIT_STEPS)
 digit_losses = []
-for step in range(DIGIT_STEPS):
+for _ in range(DIGIT_STEPS):
     batch = torch.randint(len(digit_images), (DIGIT_BATCH,), device=device)
     labels = drop_labels(digit_labels[batch], P_UNCOND)
     loss = diffusion_loss(WithLabels(digit_model, labels), digit_images[batch], betas)
