@@ -265,7 +265,7 @@ def guidance_explorer(
         right.set_xlabel("guidance weight w (dashed: real test digits)")
         right.set_ylabel("fraction, or spread")
         right.set_ylim(-0.02, 1.02)
-        right.legend(loc="center right")
+        right.legend(loc="upper left")  # the curves start low at w = 0
         score = scores[w]
         return (f"w = {w:g}: {score['label_agreement']:.0%} read as the requested digit, "
                 f"{score['confident_fraction']:.0%} as a clear digit, within-class spread "
