@@ -1,8 +1,8 @@
 """nbgrader autograding of every assignment: the solution scores full marks, the blank release 0,
-every wrong variant in tests/variants/<id>.py loses exactly the points of the cells it must fail,
-and the correct alternatives in tests/alternatives/<id>.py, all applied at once, score full marks."""
+the correct alternatives in tests/alternatives/<id>.py, all applied at once, full marks, and the
+wrong variants in tests/variants/<id>.py, packed into batches (samples.batches: no member fails
+another's visible cell), fail every cell their members list and no other."""
 
-import re
 from pathlib import Path
 
 import nbformat
@@ -12,8 +12,8 @@ from grading_helpers import cell_scores, failed_cells, write_submission
 from course_utils.grading.course import Course
 from course_utils.grading.grade import Settings, grade
 from course_utils.grading.samples import (
-    apply,
     apply_all,
+    batches,
     grade_ids,
     load_alternatives,
     load_variants,
@@ -21,10 +21,6 @@ from course_utils.grading.samples import (
 
 ROOT = Path(__file__).resolve().parents[1]
 COURSE = Course(ROOT)
-
-
-def slug(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")[:60]
 
 
 @pytest.mark.slow
@@ -36,12 +32,18 @@ def test_solution_blank_and_wrong_variants(assignment_id, tmp_path):
     alternatives = load_alternatives(COURSE, assignment_id)
     assert variants, f"tests/variants/{assignment_id}.py must list wrong variants"
     assert alternatives, f"tests/alternatives/{assignment_id}.py must list correct alternatives"
+    all_cells = set(grade_ids(solution))
+    for variant in variants:
+        assert variant.fails <= all_cells, (
+            f"{variant.name}: unknown grade ids {variant.fails - all_cells}"
+        )
+    wrong = {f"batch_{i}": batch for i, batch in enumerate(batches(solution, variants))}
     folder = tmp_path / "submissions"
     write_submission(folder, "solution", assignment_id, solution)
     write_submission(folder, "alternatives", assignment_id, apply_all(solution, alternatives))
     write_submission(folder, "blank", assignment_id, blank)
-    for variant in variants:
-        write_submission(folder, slug(variant.name), assignment_id, apply(solution, variant))
+    for student, batch in wrong.items():
+        write_submission(folder, student, assignment_id, apply_all(solution, batch))
 
     results = {
         r.student: r
@@ -49,7 +51,6 @@ def test_solution_blank_and_wrong_variants(assignment_id, tmp_path):
     }
 
     out = tmp_path / "out"
-    all_cells = set(grade_ids(solution))
     assert results["solution"].score == results["solution"].max_score > 0, results[
         "solution"
     ].outcome
@@ -59,18 +60,18 @@ def test_solution_blank_and_wrong_variants(assignment_id, tmp_path):
         f"correct alternatives ({', '.join(a.name for a in alternatives)}) lost points in {sorted(rejected)}"
     )
     assert failed_cells(out, assignment_id, "blank") == all_cells
-    for variant in variants:
-        student = slug(variant.name)
-        assert variant.fails <= all_cells, (
-            f"{variant.name}: unknown grade ids {variant.fails - all_cells}"
-        )
-        assert failed_cells(out, assignment_id, student) == variant.fails, (
-            f"{variant.name}: failed {sorted(failed_cells(out, assignment_id, student))},"
-            f" expected exactly {sorted(variant.fails)}"
-        )
+    problems = []
+    for student, batch in wrong.items():
+        expected = set().union(*(v.fails for v in batch))
+        failed = failed_cells(out, assignment_id, student)
+        for variant in batch:
+            if not variant.fails <= failed:
+                problems.append(f"{variant.name}: passed {sorted(variant.fails - failed)}")
+        if failed - expected:
+            names = "; ".join(v.name for v in batch)
+            problems.append(f"batch of {names}: also failed {sorted(failed - expected)}")
         scores = cell_scores(out, assignment_id, student)
         lost = sum(top - score for score, top in scores.values())
-        expected_lost = sum(scores[name][1] for name in variant.fails)
-        assert lost == expected_lost, (
-            f"{variant.name}: lost {lost} points, expected {expected_lost}"
-        )
+        if not failed - expected and lost != sum(scores[name][1] for name in expected):
+            problems.append(f"batch {student}: lost {lost} points, not the failed cells' points")
+    assert not problems, "\n".join(problems)

@@ -117,23 +117,26 @@ def execute(
 
 
 class Failure(NamedTuple):
-    """The first cell that raised: its grade_id (or cell id) and the error's one-line message."""
+    """A cell that raised: its grade_id (or cell id) and the error's one-line message."""
 
     cell: str
     message: str
 
 
-def first_failure(nb: nbformat.NotebookNode, timeout: int = NOTEBOOK_TIMEOUT) -> Failure | None:
-    """Run nb top to bottom in a fresh kernel, in a scratch folder, and stop at the first error."""
+def failures(nb: nbformat.NotebookNode, timeout: int = NOTEBOOK_TIMEOUT) -> list[Failure]:
+    """Run nb top to bottom in a fresh kernel, in a scratch folder, going on past errors as a
+    student who runs every cell would; returns the cells that raised, in order."""
     nb = copy.deepcopy(nb)
     with tempfile.TemporaryDirectory(prefix="course-run-") as scratch:
-        try:
-            _client(nb, scratch, timeout).execute()
-        except CellExecutionError:
-            pass
-    for cell in nb.cells:
-        for output in cell.get("outputs", []):
-            if output.get("output_type") == "error":
-                name = cell.metadata.get("nbgrader", {}).get("grade_id") or cell.get("id", "?")
-                return Failure(name, f"{output.get('ename')}: {output.get('evalue')}"[:300])
-    return None
+        client = _client(nb, scratch, timeout)
+        client.allow_errors = True
+        client.execute()
+    return [
+        Failure(
+            cell.metadata.get("nbgrader", {}).get("grade_id") or cell.get("id", "?"),
+            f"{output.get('ename')}: {output.get('evalue')}"[:300],
+        )
+        for cell in nb.cells
+        for output in cell.get("outputs", [])
+        if output.get("output_type") == "error"
+    ]

@@ -38,21 +38,71 @@ class Alternative:
     replacements: tuple[tuple[str, str], ...]
 
 
+def _solution_cell(nb: nbformat.NotebookNode, change: Variant | Alternative, old: str) -> int:
+    """Index of the one solution cell in which `old` occurs, once."""
+    hits = [
+        i
+        for i, c in enumerate(nb.cells)
+        if c.metadata.get("nbgrader", {}).get("solution") and old in c.source
+    ]
+    if len(hits) != 1 or nb.cells[hits[0]].source.count(old) != 1:
+        raise ValueError(f"variant {change.name!r}: {old!r} must occur once in the solution cells")
+    return hits[0]
+
+
 def apply(nb: nbformat.NotebookNode, variant: Variant | Alternative) -> nbformat.NotebookNode:
     """A copy of nb with each `old` (which must occur exactly once in solution cells) replaced."""
     nb = copy.deepcopy(nb)
     for old, new in variant.replacements:
-        hits = [
-            c
-            for c in nb.cells
-            if c.metadata.get("nbgrader", {}).get("solution") and old in c.source
-        ]
-        if len(hits) != 1 or hits[0].source.count(old) != 1:
-            raise ValueError(
-                f"variant {variant.name!r}: {old!r} must occur once in the solution cells"
-            )
-        hits[0].source = hits[0].source.replace(old, new)
+        cell = nb.cells[_solution_cell(nb, variant, old)]
+        cell.source = cell.source.replace(old, new)
     return nb
+
+
+def _applies(nb: nbformat.NotebookNode, changes: list) -> bool:
+    """Whether every change in `changes` still finds its text once after the ones before it."""
+    try:
+        apply_all(nb, changes)
+    except ValueError:
+        return False
+    return True
+
+
+def _own_cells(variant: Variant) -> frozenset[str]:
+    """The cells whose failure a batch must pin on this variant alone: its visible cell, or all
+    its cells when only hidden tests catch it."""
+    return frozenset({variant.visible}) if variant.visible else variant.fails
+
+
+def batches(solution: nbformat.NotebookNode, variants: list[Variant]) -> list[list[Variant]]:
+    """The variants packed, in their listed order, into batches that one submission can carry.
+
+    Two variants share a batch only when they edit different solution cells and neither must
+    fail the other's own cell (its visible cell; all its cells if it has none). A batch's
+    submission must fail every member's cells and no others. Each own cell is claimed by one
+    member alone, so its failure is that member's: a member that broke another's own cell would,
+    graded alone, have failed that cell too, against its own list. Cells several members list
+    (the measured cells that check every function they use first) must fail, but are not pinned
+    on one member. This grades a course's variants in a fraction of one run per variant.
+    """
+    packed: list[tuple[list[Variant], set[int]]] = []
+    for variant in variants:
+        cells = {_solution_cell(solution, variant, old) for old, _ in variant.replacements}
+        for members, used_cells in packed:
+            if (
+                not cells & used_cells
+                and all(
+                    not _own_cells(variant) & other.fails and not _own_cells(other) & variant.fails
+                    for other in members
+                )
+                and _applies(solution, [*members, variant])
+            ):
+                members.append(variant)
+                used_cells |= cells
+                break
+        else:
+            packed.append(([variant], cells))
+    return [members for members, _ in packed]
 
 
 def _listed(course: Course, folder: str, assignment_id: str, name: str) -> list:
