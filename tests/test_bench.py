@@ -5,7 +5,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course_utils.grading.bench import Timing, bench, measured_seconds, render
+from course_utils.grading.bench import Timing, bench, measured_seconds, merge_report, render
 from course_utils.grading.course import Course
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -169,3 +169,33 @@ def test_widget_redraws_time_each_control_of_the_lecture_demos():
         "steps",
     }
     assert all(len(r.ms) == 2 and not r.error for r in rows), rows
+
+
+def test_a_run_of_some_notebooks_replaces_their_rows_and_keeps_the_rest():
+    old = render(
+        [Timing("a1_x", "solution", "cpu", [10.0]), Timing("a2_y", "solution", "cpu", [20.0])],
+        [{"notebook": n, "quantity": "q", "value": 1.0, "baseline": "b"} for n in ("a1_x", "a2_y")],
+        None,
+        "cpu",
+        3,
+    )
+    old = old.replace("## Quality", "## A hand-written section\n\nProse that stays.\n\n## Quality")
+    new = render(
+        [Timing("a2_y", "solution", "cpu", [25.0]), Timing("a3_z", "solution", "cpu", [5.0])],
+        [{"notebook": "a2_y", "quantity": "q", "value": 2.0, "baseline": "b"}],
+        None,
+        "cpu",
+        1,
+        [],
+    )
+    merged = merge_report(old, new)
+    rows = [line for line in merged.splitlines() if line.startswith("| a")]
+    assert rows == [
+        "| a1_x | solution | cpu | 10.0 | 10.0-10.0 | 1 | 120 | pass |",
+        "| a2_y | solution | cpu | 25.0 | 25.0-25.0 | 1 | 120 | pass |",
+        "| a3_z | solution | cpu | 5.0 | 5.0-5.0 | 1 | 120 | pass |",
+        "| a1_x | q | 1 | b |",
+        "| a2_y | q | 2 | b |",
+    ]
+    assert "Prose that stays." in merged and merged.startswith(old.splitlines()[0])
+    assert "--repeat 3" in merged  # the report keeps its own header line

@@ -306,8 +306,66 @@ def bench(
     redraws = widget_redraws(only)
     throughput = grading_throughput(course, device=device, repeat=repeat) if grading else None
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render(timings, metrics, throughput, device, repeat, redraws))
+    report = render(timings, metrics, throughput, device, repeat, redraws)
+    if only and out.exists():
+        report = merge_report(out.read_text(), report)
+    out.write_text(report)
     return out
+
+
+def _table_rows(lines: list[str], start: int) -> list[str]:
+    """The rows of the table whose header is lines[start] (separator line after it)."""
+    rows = []
+    for line in lines[start + 2 :]:
+        if not line.startswith("| "):
+            break
+        rows.append(line)
+    return rows
+
+
+def _first_cell(row: str) -> str:
+    return row.strip("|").split("|")[0].strip()
+
+
+def merge_report(old: str, new: str) -> str:
+    """`old` with the rows of `new` in place, for a run of some notebooks (`--only`): in the first
+    table of `old` with the same header as a table of `new`, the rows of the notebooks `new`
+    measured replace theirs (where the first of them was); tables `old` lacks are appended with
+    their section title. Prose, hand-written sections and other notebooks' rows stay."""
+    new_lines, lines = new.splitlines(), old.splitlines()
+    fresh = {}
+    for i, line in enumerate(new_lines[:-1]):
+        if line.startswith("| ") and new_lines[i + 1].startswith("|---"):
+            title = next((t for t in reversed(new_lines[:i]) if t.startswith("## ")), "")
+            fresh[line] = (title, new_lines[i + 1], _table_rows(new_lines, i))
+    merged, done, i = [], set(), 0
+    while i < len(lines):
+        line = lines[i]
+        if (
+            line in fresh
+            and line not in done
+            and lines[i + 1 : i + 2]
+            and lines[i + 1].startswith("|---")
+        ):
+            rows, names, placed = fresh[line][2], {_first_cell(r) for r in fresh[line][2]}, False
+            merged += [line, lines[i + 1]]
+            for row in _table_rows(lines, i):
+                if _first_cell(row) not in names:
+                    merged.append(row)
+                elif not placed:
+                    merged += rows
+                    placed = True
+            if not placed:
+                merged += rows
+            i += 2 + len(_table_rows(lines, i))
+            done.add(line)
+        else:
+            merged.append(line)
+            i += 1
+    for header, (title, separator, rows) in fresh.items():
+        if header not in done:
+            merged += ["", title, "", header, separator, *rows]
+    return "\n".join(merged) + "\n"
 
 
 # ------------------------------------------------------------------ widget redraws (CPU time)

@@ -270,7 +270,8 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument(
         "--write-docs",
         action="store_true",
-        help="write the committed report docs/benchmarks.md (or _cuda.md) instead of grading/bench/",
+        help="write the committed report docs/benchmarks.md (or _cuda.md) instead of grading/bench/;"
+        " with --only, replace the rows of those notebooks in the existing report and keep the rest",
     )
     b.add_argument("--out", default=None, help="report path (overrides the two above)")
     b.set_defaults(run=_bench)
