@@ -91,7 +91,7 @@ def generator_loss_wgan(critic_fake: torch.Tensor) -> torch.Tensor:
     ### END SOLUTION
 
 
-# % nbgrader={"grade": false, "grade_id": "gradient_penalty", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "gradient_penalty", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def gradient_penalty(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor,
                      alpha: torch.Tensor | None = None) -> torch.Tensor:
     """mean over the batch of (||grad f(x_hat)|| - 1)^2 at x_hat = alpha real + (1 - alpha) fake,
@@ -469,7 +469,7 @@ def mismatched_labels(y: torch.Tensor, classes: int = 10) -> torch.Tensor:
     ### END SOLUTION
 
 
-# % nbgrader={"grade": false, "grade_id": "matching_aware_loss", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "matching_aware_loss", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def matching_aware_loss(logits_real: torch.Tensor, logits_wrong: torch.Tensor,
                         logits_fake: torch.Tensor) -> torch.Tensor:
     """-mean log D(x, y) - (mean log(1 - D(x, wrong y)) + mean log(1 - D(G(z, y), y))) / 2."""
@@ -828,7 +828,7 @@ class InfoDiscriminator(nn.Module):
         ### END SOLUTION
 
 
-# % nbgrader={"grade": false, "grade_id": "infogan_losses", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "infogan_losses", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def infogan_d_loss(discriminator: nn.Module, real: torch.Tensor, fake: torch.Tensor, codes: torch.Tensor,
                    lam: float = 1.0) -> torch.Tensor:
     """softplus(-l(real)) + softplus(l(fake)) - lam L_I(Q(fake), codes), fakes detached; a scalar."""
