@@ -1,8 +1,9 @@
 """Verdicts are decided outside the student's kernel: generic cheating snippets earn nothing.
 
 Every attack in tests/hostile/attacks.py is pasted into a blank release (right after the setup
-cell, before every test) and into a correct notebook; both are graded in one batch next to the
-plain solution. Each cheating blank must score exactly 0, each correct notebook full marks.
+cell, before every test) and into a correct notebook (a1's correct notebook carries them all at
+once); all are graded in one batch next to the plain solution. Each cheating blank must score
+exactly 0, each correct notebook full marks.
 """
 
 import copy
@@ -20,9 +21,10 @@ from course_utils.grading.grade import Settings, grade
 
 ROOT = Path(__file__).resolve().parents[1]
 COURSE = Course(ROOT)
-# a5 runs in seconds; a1 trains a PixelCNN, so its correct notebooks take only the attacks
-# that can sit before its test cells.
-CASES = {"a5_gan_dynamics": ATTACKS, "a1_autoregressive": [a for a in ATTACKS if a.spares_code]}
+# a5 runs in seconds: each attack gets a correct notebook of its own. a1 trains a PixelCNN, so
+# one correct notebook carries every attack that can sit before its test cells, each in its own
+# cell, and must still earn full marks.
+CASES = {"a5_gan_dynamics": False, "a1_autoregressive": True}
 
 
 def with_attack(nb, code: str, early: bool):
@@ -37,6 +39,19 @@ def with_attack(nb, code: str, early: bool):
     return nb
 
 
+def correct_with_attacks(solution, combined: bool) -> dict:
+    """Correct notebooks carrying the attacks: one per attack, or one with every attack that
+    spares the student's code (`combined`)."""
+    if not combined:
+        return {
+            f"correct_{a.name}": with_attack(solution, a.code, early=a.spares_code) for a in ATTACKS
+        }
+    nb = solution
+    for attack in reversed([a for a in ATTACKS if a.spares_code]):
+        nb = with_attack(nb, attack.code, early=True)
+    return {"correct_with_every_sparing_attack": nb}
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("assignment_id", CASES)
 def test_generic_attacks_earn_exactly_the_honest_score(assignment_id, tmp_path):
@@ -48,9 +63,8 @@ def test_generic_attacks_earn_exactly_the_honest_score(assignment_id, tmp_path):
         write_submission(
             folder, f"blank_{attack.name}", assignment_id, with_attack(blank, attack.code, True)
         )
-    for attack in CASES[assignment_id]:
-        nb = with_attack(solution, attack.code, early=attack.spares_code)
-        write_submission(folder, f"correct_{attack.name}", assignment_id, nb)
+    for student, nb in correct_with_attacks(solution, CASES[assignment_id]).items():
+        write_submission(folder, student, assignment_id, nb)
 
     results = {
         r.student: r
