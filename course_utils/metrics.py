@@ -34,6 +34,23 @@ def mode_coverage(
     }
 
 
+def code_purity(
+    samples: torch.Tensor, codes: torch.Tensor, means: torch.Tensor, std: float, n_std: float = 3.0
+) -> tuple[float, int]:
+    """How well a code picks a mode: for each code value, the share of its high-quality samples
+    (within n_std * std of a mean) on its most common mode, averaged over the code values, and
+    the number of distinct modes the code values take that way."""
+    samples = torch.as_tensor(samples, dtype=torch.float32).detach().cpu()
+    codes = torch.as_tensor(codes).cpu()
+    distance, nearest = torch.cdist(samples, torch.as_tensor(means, dtype=torch.float32)).min(dim=1)
+    good, purity, modes = distance <= n_std * std, [], set()
+    for code in torch.unique(codes).tolist():
+        counts = torch.bincount(nearest[(codes == code) & good], minlength=len(means))
+        purity.append(float(counts.max()) / max(int(counts.sum()), 1))
+        modes.add(int(counts.argmax()))
+    return sum(purity) / len(purity), len(modes)
+
+
 def write_metrics(name: str, rows: list[tuple[str, float, str]]) -> list[dict]:
     """Record a notebook's quality numbers for `course bench`; returns them as records.
 

@@ -5,7 +5,7 @@ import matplotlib.pyplot as plt
 import torch
 
 from course_utils import data, plotting
-from course_utils.metrics import METRICS_DIR_VARIABLE, mode_coverage, write_metrics
+from course_utils.metrics import METRICS_DIR_VARIABLE, code_purity, mode_coverage, write_metrics
 
 
 def test_plots_are_labelled():
@@ -59,3 +59,15 @@ def test_metrics_are_written_only_where_course_bench_asks(tmp_path, monkeypatch)
     (tmp_path / "bench").mkdir()
     write_metrics("l9_demo", [("test NLL (nats)", 18.6, "baseline 20.1")])
     assert json.loads((tmp_path / "bench" / "l9_demo_metrics.json").read_text()) == records
+
+
+def test_code_purity_counts_each_codes_most_common_mode():
+    means = data.ring_means()
+    # code 0: three samples on mode 0, one on mode 1; code 1: two on mode 2 and one far off
+    samples = torch.stack([means[0], means[0], means[0], means[1], means[2], means[2]])
+    samples = torch.cat([samples, torch.tensor([[9.0, 9.0]])])
+    codes = torch.tensor([0, 0, 0, 0, 1, 1, 1])
+    purity, modes = code_purity(samples, codes, means, std=0.05)
+    assert math.isclose(purity, (3 / 4 + 2 / 2) / 2) and modes == 2
+    purity, modes = code_purity(samples[:4], torch.zeros(4, dtype=torch.long), means, std=0.05)
+    assert math.isclose(purity, 0.75) and modes == 1

@@ -349,7 +349,8 @@ def merge_report(old: str, new: str) -> str:
         ):
             rows, names, placed = fresh[line][2], {_first_cell(r) for r in fresh[line][2]}, False
             merged += [line, lines[i + 1]]
-            for row in _table_rows(lines, i):
+            old_rows = _table_rows(lines, i)
+            for row in old_rows:
                 if _first_cell(row) not in names:
                     merged.append(row)
                 elif not placed:
@@ -357,7 +358,7 @@ def merge_report(old: str, new: str) -> str:
                     placed = True
             if not placed:
                 merged += rows
-            i += 2 + len(_table_rows(lines, i))
+            i += 2 + len(old_rows)
             done.add(line)
         else:
             merged.append(line)

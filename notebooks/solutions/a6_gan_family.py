@@ -24,6 +24,9 @@
 # 3. **InfoGAN.** Feed the generator a categorical code $c$ with no meaning given to it, and
 #    make the code readable from the samples by maximizing a lower bound on the mutual
 #    information $I(c; G(z, c))$. See each code value take one mode of the ring.
+# 4. **Adversarial autoencoder.** Play the game on the code of an autoencoder: a discriminator
+#    tells the codes of digits from samples of a ring prior, and the encoder learns to fool it,
+#    so that decoding a point of the ring draws a digit.
 #
 # As in assignment 4, discriminators return **logits** $\ell$ with $D = \sigma(\ell)$. Run the
 # cells from top to bottom; each exercise is followed by a cell that shows what you should see
@@ -40,7 +43,7 @@ from torch.nn import functional as F
 from course_utils.data import load_digits, ring_means, sample_ring
 from course_utils.device import setup
 from course_utils.digit_score import class_probabilities, digit_sample_score, reference_digit_score
-from course_utils.metrics import mode_coverage
+from course_utils.metrics import code_purity, mode_coverage
 from course_utils.plotting import image_grid, plot_curves, scatter_samples
 from course_utils.toy_gans import BETAS, RING_STD, MLPDiscriminator, MLPGenerator, mlp
 
@@ -1066,20 +1069,12 @@ def train_infogan(generator, discriminator, n_steps=INFO_STEPS, lam=INFO_LAMBDA,
     return history
 
 
-def code_purity(generator, per_code: int = 250) -> tuple[float, int, torch.Tensor]:
-    """For each code, the share of its high-quality samples on its most common mode (mean over codes), the
-    number of distinct such modes, and the samples (codes 0..K-1 repeated)."""
+def sample_codes(generator, per_code: int = 250) -> tuple[torch.Tensor, torch.Tensor]:
+    """per_code samples of each code value: (samples (K per_code, 2) on the cpu, codes 0..K-1 repeated)."""
     codes = torch.arange(generator.n_codes, device=device).repeat(per_code)
     with torch.no_grad():
         samples = generator(torch.randn(len(codes), generator.noise_dim, device=device), codes).cpu()
-    distance, nearest = torch.cdist(samples, ring_means()).min(dim=1)
-    good, purity, modes = distance <= 3 * RING_STD, [], set()
-    for code in range(generator.n_codes):
-        on_modes = nearest[(codes.cpu() == code) & good]
-        counts = torch.bincount(on_modes, minlength=8)
-        purity.append(float(counts.max()) / max(len(on_modes), 1))
-        modes.add(int(counts.argmax()))
-    return sum(purity) / len(purity), len(modes), samples
+    return samples, codes.cpu()
 
 
 torch.manual_seed(0)
@@ -1099,11 +1094,12 @@ plt.show()
 
 # %%
 torch.manual_seed(1)
-info_purity, info_modes, info_samples = code_purity(info_generator)
-plain_purity, plain_modes, plain_samples = code_purity(plain_generator)
+(info_samples, codes), (plain_samples, _) = sample_codes(info_generator), sample_codes(plain_generator)
+info_purity, info_modes = code_purity(info_samples, codes, ring_means(), RING_STD)
+plain_purity, plain_modes = code_purity(plain_samples, codes, ring_means(), RING_STD)
 fig, axes = plt.subplots(1, 2, figsize=(9, 4.2))
 for ax, samples, title in [(axes[0], info_samples, "InfoGAN, lambda = 1"), (axes[1], plain_samples, "lambda = 0")]:
-    ax.scatter(samples[:, 0], samples[:, 1], c=torch.arange(INFO_CODES).repeat(250), cmap="tab10", s=3)
+    ax.scatter(samples[:, 0], samples[:, 1], c=codes, cmap="tab10", s=3)
     ax.scatter(*ring_means().T, marker="x", c="k", s=40)
     ax.set_title(f"{title}: colour = code")
     ax.set_aspect("equal")
@@ -1120,7 +1116,7 @@ on one mode, and the codes take at least 6 different modes (the solution: 7 or 8
 import torch
 from course_utils.checks import as_float, as_tensor, check_close, check_in_range, prerequisite
 from course_utils.data import ring_means
-from course_utils.metrics import mode_coverage
+from course_utils.metrics import code_purity, mode_coverage
 from course_utils.verdict import run_test
 
 
@@ -1144,21 +1140,310 @@ def judge(given, seen):
     k = int(as_float(seen.n_codes, "info_generator.n_codes"))
     check_in_range("number of codes of info_generator", k, 8, 8)
     samples = as_tensor(seen.samples, "info_generator(z, codes)", shape=(k * given.per_code, 2))
-    codes = torch.arange(k).repeat(given.per_code)
-    distance, nearest = torch.cdist(samples.float(), ring_means()).min(dim=1)
-    good, purity, modes = distance <= 0.15, [], set()
-    for code in range(k):
-        counts = torch.bincount(nearest[(codes == code) & good], minlength=8)
-        purity.append(float(counts.max()) / max(int(counts.sum()), 1))
-        modes.add(int(counts.argmax()))
+    purity, modes = code_purity(samples, torch.arange(k).repeat(given.per_code), ring_means(), 0.05)
     hint = "train with train_infogan as above: Q and the generator both maximize the bound (the solution: purity 1.0)."
-    check_in_range("mean share of a code's high-quality samples on its most common mode", sum(purity) / k, 0.8, 1.0,
+    check_in_range("mean share of a code's high-quality samples on its most common mode", purity, 0.8, 1.0,
                    hint=hint)
-    check_in_range("distinct modes taken by the 8 codes", len(modes), 6, 8, hint=hint)
+    check_in_range("distinct modes taken by the 8 codes", modes, 6, 8, hint=hint)
     ### BEGIN HIDDEN TESTS
     score = mode_coverage(samples, ring_means(), 0.05)
     check_in_range("modes captured by the InfoGAN generator", score["modes_captured"], 8, 8)
     check_in_range("high-quality fraction of InfoGAN samples", score["high_quality"], 0.7, 1.0)
+    ### END HIDDEN TESTS
+
+
+run_test(inputs, probe, judge)
+
+# %% [markdown]
+# ## 4. The adversarial autoencoder: a GAN on the code
+#
+# An autoencoder squeezes each digit $x$ into a code $z = E(x)$, here two numbers, and a
+# decoder rebuilds $\hat x = G(z)$. It is not yet a generative model: nothing says where the
+# codes of the data lie, so a code drawn at random decodes to noise. The VAE of assignment 2
+# fixed this with a KL term per example. The **adversarial autoencoder** (Makhzani et al., 2016)
+# instead matches the *aggregated posterior* $q(z) = \mathbb E_{x}\,[\delta(z - E(x))]$, the
+# distribution of all the codes together, to a prior $p(z)$ with a GAN played on the code
+# space: a discriminator $D(z)$ tells samples of the prior (*real*) from codes of the data
+# (*fake*), and the encoder is its generator. Our prior is the ring of 8 Gaussians (radius 2,
+# standard deviation 0.2), so the codes should fill the ring, and decoding a point of the ring
+# should give a digit.
+#
+# Each training step has two phases:
+#
+# 1. **Reconstruction**: the encoder and the decoder take one step on the mean squared error
+#    $\mathcal L_{\text{rec}} = \frac{1}{B\,P}\sum_{i} \lVert G(E(x_i)) - x_i \rVert^2$ over the
+#    $B$ digits of the batch and their $P = 64$ pixels.
+# 2. **Regularization**: $D$ takes one step on
+#    $\mathcal L_D = \operatorname{mean}_i \operatorname{softplus}(-\ell(z^{\text{prior}}_i)) +
+#    \operatorname{mean}_j \operatorname{softplus}(\ell(E(x_j)))$, where $\ell$ are its logits and
+#    the codes are **detached** (this loss trains $D$ only); then the encoder takes one step on
+#    the non-saturating loss $\mathcal L_E = \operatorname{mean}_j \operatorname{softplus}(-\ell(E(x_j)))$.
+#
+# Implement the three losses. `encoder` maps `(B, 64)` digits to `(B, 2)` codes, `decoder` maps
+# codes back to `(B, 64)`, `discriminator` maps codes to logits `(B,)`.
+
+# %% nbgrader={"grade": false, "grade_id": "aae_losses", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def aae_reconstruction_loss(encoder: nn.Module, decoder: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """Mean over the batch and the pixels of (decoder(encoder(x)) - x)^2."""
+    ### BEGIN SOLUTION
+    return ((decoder(encoder(x)) - x) ** 2).mean()
+    ### END SOLUTION
+
+
+def prior_discriminator_loss(discriminator: nn.Module, prior_z: torch.Tensor, codes: torch.Tensor) -> torch.Tensor:
+    """Prior samples are real, the codes (detached) fake: the discriminator's log loss."""
+    ### BEGIN SOLUTION
+    return F.softplus(-discriminator(prior_z)).mean() + F.softplus(discriminator(codes.detach())).mean()
+    ### END SOLUTION
+
+
+def encoder_adversarial_loss(discriminator: nn.Module, codes: torch.Tensor) -> torch.Tensor:
+    """The encoder's non-saturating loss: its codes should be taken for prior samples."""
+    ### BEGIN SOLUTION
+    return F.softplus(-discriminator(codes)).mean()
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_aae_losses", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+"""The three AAE losses: exact values on a fixed linear encoder, decoder and discriminator; the
+discriminator's loss gives the codes no gradient, the encoder's loss and the reconstruction do."""
+import torch
+from torch.nn import functional as F
+from course_utils.checks import as_float, as_tensor, check_close, check_true
+from course_utils.verdict import run_test
+
+
+def inputs(given, rng):
+    given.w_enc = rng.normal(0, 0.5, size=(2, 5)).tolist()
+    given.w_dec = rng.normal(0, 0.5, size=(5, 2)).tolist()
+    given.w_disc = rng.normal(0, 0.8, size=2).tolist()
+    given.x = rng.uniform(0, 1, size=(4, 5)).tolist()
+    given.prior = rng.normal(size=(3, 2)).tolist()
+    given.codes = rng.normal(size=(6, 2)).tolist()
+
+
+def probe(given, seen):
+    t = lambda v: torch.tensor(v, dtype=torch.float64)  # noqa: E731
+    w_enc, w_dec, w_disc = (t(w).requires_grad_() for w in (given.w_enc, given.w_dec, given.w_disc))
+
+    def encoder(x):
+        return x @ w_enc.T
+
+    def decoder(z):
+        return torch.sigmoid(z @ w_dec.T)
+
+    def discriminator(z):
+        return z @ w_disc
+
+    rec = aae_reconstruction_loss(encoder, decoder, t(given.x))
+    seen.rec, seen.rec_enc_grad = rec, None
+    if isinstance(rec, torch.Tensor) and rec.requires_grad:
+        seen.rec_enc_grad = torch.autograd.grad(rec, w_enc, allow_unused=True)[0]
+    codes = t(given.codes).requires_grad_()
+    d_loss = prior_discriminator_loss(discriminator, t(given.prior), codes)
+    seen.d_loss, seen.d_codes_grad = d_loss, None
+    if isinstance(d_loss, torch.Tensor) and d_loss.requires_grad:
+        d_loss.backward()
+        seen.d_codes_grad = codes.grad
+    codes.grad = None
+    e_loss = encoder_adversarial_loss(discriminator, codes)
+    seen.e_loss, seen.e_codes_grad = e_loss, None
+    if isinstance(e_loss, torch.Tensor) and e_loss.requires_grad:
+        seen.e_codes_grad = torch.autograd.grad(e_loss, codes, allow_unused=True)[0]
+
+
+def judge(given, seen):
+    t = lambda v: torch.tensor(v, dtype=torch.float64)  # noqa: E731
+    w_enc, w_dec, w_disc = t(given.w_enc).requires_grad_(), t(given.w_dec), t(given.w_disc)
+    x = t(given.x)
+    rec = ((torch.sigmoid(x @ w_enc.T @ w_dec.T) - x) ** 2).mean()
+    (rec_grad,) = torch.autograd.grad(rec, w_enc)
+    codes = t(given.codes).requires_grad_()
+    d_loss = F.softplus(-(t(given.prior) @ w_disc)).mean() + F.softplus(codes.detach() @ w_disc).mean()
+    e_loss = F.softplus(-(codes @ w_disc)).mean()
+    (e_grad,) = torch.autograd.grad(e_loss, codes)
+    check_close("aae_reconstruction_loss on a fixed linear encoder and decoder", as_float(seen.rec, "aae_reconstruction_loss"),
+                float(rec.detach()), atol=1e-8, hint="the mean over the batch and the pixels of (decoder(encoder(x)) - x)^2.")
+    check_close("gradient of aae_reconstruction_loss on the encoder's weights",
+                as_tensor(seen.rec_enc_grad, "gradient of aae_reconstruction_loss on the encoder", shape=(2, 5),
+                          hint="the reconstruction trains the encoder too: do not detach the codes."), rec_grad, atol=1e-8)
+    check_close("prior_discriminator_loss on a fixed discriminator", as_float(seen.d_loss, "prior_discriminator_loss"),
+                float(d_loss.detach()), atol=1e-8,
+                hint="softplus(-logits(prior_z)).mean() + softplus(logits(codes)).mean(): the prior is the real data.")
+    grad = seen.d_codes_grad
+    check_true(grad is None or bool(as_tensor(grad, "gradient of prior_discriminator_loss on the codes").abs().max() == 0),
+               "prior_discriminator_loss sends gradients to the codes: detach them, this loss trains the discriminator only.")
+    check_close("encoder_adversarial_loss on a fixed discriminator", as_float(seen.e_loss, "encoder_adversarial_loss"),
+                float(e_loss.detach()), atol=1e-8, hint="the non-saturating loss softplus(-logits(codes)).mean().")
+    check_close("gradient of encoder_adversarial_loss on the codes",
+                as_tensor(seen.e_codes_grad, "gradient of encoder_adversarial_loss on the codes", shape=(6, 2),
+                          hint="do not detach the codes in the encoder's loss."), e_grad, atol=1e-8)
+
+
+run_test(inputs, probe, judge)
+
+# %% [markdown]
+# ### Training on digits
+#
+# The loop is given: per batch the reconstruction step, then the discriminator's step, then the
+# encoder's, each with its own Adam optimizer; the learning rates drop 5x for the last quarter.
+# For comparison we train the same autoencoder with the reconstruction phase only.
+
+# %%
+AAE_STEPS, AAE_BATCH, AAE_LR, PRIOR_STD = 1500, 128, 1e-3, 0.2
+digit_pixels, test_pixels = digits.train_images.flatten(1).to(device), digits.test_images.flatten(1).to(device)
+
+
+def sample_prior(n: int) -> torch.Tensor:
+    """n points of the ring prior (radius 2, std PRIOR_STD)."""
+    return sample_ring(n, std=PRIOR_STD, generator=data_generator).to(device)
+
+
+def train_aae(encoder, decoder, discriminator=None, n_steps=AAE_STEPS, batch_size=AAE_BATCH, lr=AAE_LR):
+    """Train with your losses; without a discriminator, the reconstruction phase only (a plain
+    autoencoder). Returns the losses per step."""
+    ae_opt = torch.optim.Adam([*encoder.parameters(), *decoder.parameters()], lr=lr)
+    optimizers = [ae_opt]
+    if discriminator is not None:
+        d_opt = torch.optim.Adam(discriminator.parameters(), lr=lr, betas=BETAS)
+        e_opt = torch.optim.Adam(encoder.parameters(), lr=lr, betas=BETAS)
+        optimizers += [d_opt, e_opt]
+    history = {"reconstruction": [], "discriminator": []}
+    for step in range(n_steps):
+        if step == 3 * n_steps // 4:
+            for group in [g for optimizer in optimizers for g in optimizer.param_groups]:
+                group["lr"] /= 5
+        x = digit_pixels[torch.randint(len(digit_pixels), (batch_size,), generator=data_generator).to(device)]
+        rec = aae_reconstruction_loss(encoder, decoder, x)
+        ae_opt.zero_grad()
+        rec.backward()
+        ae_opt.step()
+        history["reconstruction"].append(float(rec.detach()))
+        if discriminator is not None:
+            codes = encoder(x)
+            d_loss = prior_discriminator_loss(discriminator, sample_prior(batch_size), codes)
+            d_opt.zero_grad()
+            d_loss.backward()
+            d_opt.step()
+            e_loss = encoder_adversarial_loss(discriminator, codes)
+            e_opt.zero_grad()
+            e_loss.backward()
+            e_opt.step()
+            history["discriminator"].append(float(d_loss.detach()))
+    return history
+
+
+def autoencoder():
+    """(encoder 64 -> 2, decoder 2 -> 64 with pixels in [0, 1]) on the device."""
+    return mlp(64, 2).to(device), nn.Sequential(mlp(2, 64), nn.Sigmoid()).to(device)
+
+
+torch.manual_seed(0)
+aae_encoder, aae_decoder = autoencoder()
+aae_history = train_aae(aae_encoder, aae_decoder, MLPDiscriminator().to(device))
+torch.manual_seed(0)
+ae_encoder, ae_decoder = autoencoder()
+ae_history = train_aae(ae_encoder, ae_decoder)
+plot_curves({"AAE reconstruction": aae_history["reconstruction"], "AAE discriminator": aae_history["discriminator"],
+             "plain autoencoder reconstruction": ae_history["reconstruction"]}, xlabel="step")
+plt.show()
+
+# %% [markdown]
+# You should see the codes of the test digits (colour: the digit) fill the eight modes of the
+# ring with the adversarial autoencoder, while the plain autoencoder puts them wherever
+# reconstruction is easiest, far from the prior. Below, one decoded digit per prior sample:
+# the AAE's decoder has become a generator, the plain one draws smudges. Reconstruction is the
+# price: the AAE's code must also look like the prior, so it reconstructs a little less well.
+
+# %%
+torch.manual_seed(1)
+with torch.no_grad():
+    aae_codes, ae_codes = aae_encoder(test_pixels).cpu(), ae_encoder(test_pixels).cpu()
+    prior_points = sample_prior(500)
+    aae_generated, ae_generated = aae_decoder(prior_points).cpu(), ae_decoder(prior_points).cpu()
+    aae_mse = float(((aae_decoder(aae_encoder(test_pixels)) - test_pixels) ** 2).mean())
+    ae_mse = float(((ae_decoder(ae_encoder(test_pixels)) - test_pixels) ** 2).mean())
+mean_image_mse = float(((test_pixels - digit_pixels.mean(dim=0)) ** 2).mean())
+fig, axes = plt.subplots(1, 2, figsize=(9, 4.2))
+for ax, codes, title in [(axes[0], aae_codes, "adversarial autoencoder"), (axes[1], ae_codes, "plain autoencoder")]:
+    points = ax.scatter(codes[:, 0], codes[:, 1], c=digits.test_labels, cmap="tab10", s=6)
+    ax.scatter(*ring_means().T, marker="x", c="k", s=40)
+    ax.set_title(f"{title}: codes of the test digits")
+    ax.set_aspect("equal")
+fig.colorbar(points, ax=axes, label="digit")
+plt.show()
+for name, images in [("AAE", aae_generated), ("plain autoencoder", ae_generated)]:
+    image_grid(images[:40].view(40, 1, 8, 8), nrow=10, title=f"{name}: decoded samples of the prior")
+    plt.show()
+aae_prior_score = mode_coverage(aae_codes, ring_means(), PRIOR_STD)
+ae_prior_score = mode_coverage(ae_codes, ring_means(), PRIOR_STD)
+aae_generated_score, ae_generated_score = digit_sample_score(aae_generated), digit_sample_score(ae_generated)
+print(f"test MSE: AAE {aae_mse:.4f}, plain autoencoder {ae_mse:.4f}, the mean image {mean_image_mse:.4f}")
+for name, score, generated in [("AAE", aae_prior_score, aae_generated_score),
+                               ("plain autoencoder", ae_prior_score, ae_generated_score)]:
+    print(f"{name}: test codes on {score['modes_captured']} / 8 modes, {100 * score['high_quality']:.0f}% within "
+          f"3 std of one; decoded prior samples: inception score {generated['inception_score']:.2f}")
+
+# %% nbgrader={"grade": true, "grade_id": "test_aae_codes", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
+"""The `aae_encoder` and `aae_decoder` trained above: the codes of the test digits visit all 8 modes of
+the prior, at least half lie within 3 prior std of a mode, no mode holds more than 30% of them, and the
+test reconstruction error is at most 0.8 of the mean image's; after checks of the functions training uses."""
+import torch
+from torch import nn
+from course_utils.checks import as_float, as_tensor, check_close, check_in_range, check_true, prerequisite
+from course_utils.data import load_digits, ring_means, sample_ring
+from course_utils.digit_score import digit_sample_score
+from course_utils.metrics import mode_coverage
+from course_utils.verdict import run_test
+
+
+def inputs(given, rng):
+    given.seed, given.prior_std = 64, 0.2
+
+
+def probe(given, seen):
+    identity = nn.Identity()
+    points = torch.tensor([[0.0, 1.0], [2.0, -1.0]], requires_grad=True)
+    seen.pre_rec = aae_reconstruction_loss(identity, identity, points)
+    d_loss = prior_discriminator_loss(lambda z: z.sum(dim=1), points.detach(), points)
+    seen.pre_codes_grad = None
+    if isinstance(d_loss, torch.Tensor) and d_loss.requires_grad:
+        seen.pre_codes_grad = torch.autograd.grad(d_loss, points, allow_unused=True)[0]
+    test = load_digits("unit").test_images.flatten(1)
+    torch.manual_seed(given.seed)
+    with torch.no_grad():
+        seen.codes = aae_encoder(test.to(device))
+        seen.reconstructions = aae_decoder(seen.codes)
+        seen.generated = aae_decoder(sample_ring(1000, std=given.prior_std).to(device))
+
+
+def judge(given, seen):
+    with prerequisite("aae_reconstruction_loss", "test_aae_losses"):
+        check_close("aae_reconstruction_loss(identity, identity, x)", as_float(seen.pre_rec, "aae_reconstruction_loss"),
+                    0.0, atol=1e-9)
+    with prerequisite("prior_discriminator_loss", "test_aae_losses"):
+        grad = seen.pre_codes_grad
+        check_true(grad is None or bool(as_tensor(grad, "gradient on the codes").abs().max() == 0),
+                   "prior_discriminator_loss sends gradients to the codes.")
+    digits = load_digits("unit")
+    train, test = digits.train_images.flatten(1).double(), digits.test_images.flatten(1).double()
+    codes = as_tensor(seen.codes, "aae_encoder(test digits)", shape=(len(test), 2))
+    score = mode_coverage(codes, ring_means(), given.prior_std)
+    hint = "train with train_aae as above: the discriminator on the codes, then the encoder against it."
+    check_in_range("modes of the prior visited by the test codes (of 8)", score["modes_captured"], 8, 8, hint=hint)
+    check_in_range("fraction of test codes within 3 prior std of a mode", score["high_quality"], 0.5, 1.0, hint=hint)
+    shares = torch.bincount(torch.cdist(codes.float(), ring_means()).argmin(dim=1), minlength=8) / len(codes)
+    check_in_range("largest share of the test codes nearest one mode", float(shares.max()), 0.0, 0.3,
+                   hint="the prior puts 1/8 of its mass on each mode; " + hint)
+    reconstructions = as_tensor(seen.reconstructions, "aae_decoder(codes)", shape=(len(test), 64))
+    mse = float(((reconstructions - test) ** 2).mean())
+    baseline = float(((test - train.mean(dim=0)) ** 2).mean())
+    check_in_range("test reconstruction error over the mean image's", mse / baseline, 0.0, 0.8,
+                   hint="the reconstruction phase trains the encoder and the decoder together (the solution: about 0.55).")
+    ### BEGIN HIDDEN TESTS
+    check_in_range("fraction of test codes within 3 prior std of a mode", score["high_quality"], 0.7, 1.0, hint=hint)
+    generated = as_tensor(seen.generated, "aae_decoder(prior samples)", shape=(1000, 64))
+    check_in_range("inception-like score of decoded prior samples", digit_sample_score(generated.view(-1, 1, 8, 8))["inception_score"], 4.0, 10.0)
     ### END HIDDEN TESTS
 
 
@@ -1185,6 +1470,12 @@ write_metrics("a6_gan_family", [
     (f"InfoGAN ring, {INFO_STEPS} steps: code purity", info_purity, f"lambda = 0: {plain_purity:.3f}"),
     (f"InfoGAN ring, {INFO_STEPS} steps: distinct modes of the 8 codes", info_modes, f"lambda = 0: {plain_modes}"),
     (f"InfoGAN ring, {INFO_STEPS} steps: high-quality fraction", info_score["high_quality"], "perfect sampler 0.989"),
+    (f"AAE digits, {AAE_STEPS} steps: test codes within 3 prior std of a mode", aae_prior_score["high_quality"],
+     f"plain autoencoder {ae_prior_score['high_quality']:.3f}, the prior 0.989"),
+    (f"AAE digits, {AAE_STEPS} steps: test reconstruction MSE", aae_mse,
+     f"plain autoencoder {ae_mse:.4f}, the mean image {mean_image_mse:.4f}"),
+    (f"AAE digits, {AAE_STEPS} steps: inception-like score of decoded prior samples",
+     aae_generated_score["inception_score"], f"plain autoencoder {ae_generated_score['inception_score']:.2f}"),
 ])
 
 # %% [markdown]
@@ -1196,3 +1487,6 @@ write_metrics("a6_gan_family", [
 #   images with wrong labels is what makes the generator draw the digit it is asked for.
 # - InfoGAN gives meaning to a code without any labels: the generator is paid for making the
 #   code readable, and a shared head $Q$ reads it.
+# - A GAN need not play on images: the adversarial autoencoder plays it on the codes, and the
+#   encoder, as the generator, shapes their distribution into the prior, which the decoder then
+#   turns into a generative model.

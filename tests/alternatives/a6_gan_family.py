@@ -101,4 +101,28 @@ ALTERNATIVES = [
             ),
         ),
     ),
+    Alternative(
+        "AAE losses with F.mse_loss and binary cross-entropy on logits; codes detached before the call",
+        (
+            (
+                "    return ((decoder(encoder(x)) - x) ** 2).mean()\n",
+                "    return F.mse_loss(decoder(encoder(x)), x)\n",
+            ),
+            (
+                "    return F.softplus(-discriminator(prior_z)).mean() + F.softplus(discriminator(codes.detach())).mean()\n",
+                """    fake_codes = codes.detach()
+    real_logits, fake_logits = discriminator(prior_z), discriminator(fake_codes)
+    return F.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits)) + (
+        F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))
+    )
+""",
+            ),
+            (
+                "    return F.softplus(-discriminator(codes)).mean()\n",
+                """    logits = discriminator(codes)
+    return F.binary_cross_entropy_with_logits(logits, torch.ones_like(logits))
+""",
+            ),
+        ),
+    ),
 ]

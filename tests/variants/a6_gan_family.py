@@ -1,15 +1,16 @@
 """Plausible wrong implementations of a6_gan_family and the test cells each must fail.
 
-The measured cells (test_wgan_ring, test_conditional_samples, test_info_codes) check the functions
-their training uses first, so a variant wrong on small inputs also loses them, with a message
-naming the function; a variant the prerequisites cannot see loses them only if its training
-really fails (measured: the comments say what it reaches)."""
+The measured cells (test_wgan_ring, test_conditional_samples, test_info_codes, test_aae_codes)
+check the functions their training uses first, so a variant wrong on small inputs also loses
+them, with a message naming the function; a variant the prerequisites cannot see loses them only
+if its training really fails (measured: the comments say what it reaches)."""
 
 from course_utils.grading.samples import Variant
 
 WGAN_RING = "test_wgan_ring"
 CGAN_SAMPLES = "test_conditional_samples"
 INFO_CODES = "test_info_codes"
+AAE_CODES = "test_aae_codes"
 
 VARIANTS = [
     Variant(
@@ -229,5 +230,84 @@ VARIANTS = [
         ),
         frozenset({"test_infogan_losses", INFO_CODES}),
         visible="test_infogan_losses",
+    ),
+    Variant(
+        "AAE discriminator's loss with the prior and the codes swapped",
+        (
+            (
+                "    return F.softplus(-discriminator(prior_z)).mean() + F.softplus(discriminator(codes.detach())).mean()\n",
+                "    return F.softplus(-discriminator(codes.detach())).mean() + F.softplus(discriminator(prior_z)).mean()\n",
+            ),
+        ),
+        frozenset({"test_aae_losses", AAE_CODES}),
+        visible="test_aae_losses",
+    ),
+    Variant(
+        "AAE discriminator's loss without detaching the codes",
+        (
+            (
+                "    return F.softplus(-discriminator(prior_z)).mean() + F.softplus(discriminator(codes.detach())).mean()\n",
+                "    return F.softplus(-discriminator(prior_z)).mean() + F.softplus(discriminator(codes)).mean()\n",
+            ),
+        ),
+        frozenset({"test_aae_losses", AAE_CODES}),
+        visible="test_aae_losses",
+    ),
+    Variant(
+        "AAE encoder's loss saturating (minimizing log(1 - D) as -softplus(logits))",
+        (
+            (
+                "    return F.softplus(-discriminator(codes)).mean()\n",
+                "    return -F.softplus(discriminator(codes)).mean()\n",
+            ),
+        ),
+        # measured: it still passes test_aae_codes (Adam rescales its small gradients)
+        frozenset({"test_aae_losses"}),
+        visible="test_aae_losses",
+    ),
+    Variant(
+        "AAE encoder's loss with the codes detached (the encoder never hears the discriminator)",
+        (
+            (
+                "    return F.softplus(-discriminator(codes)).mean()\n",
+                "    return F.softplus(-discriminator(codes.detach())).mean()\n",
+            ),
+        ),
+        frozenset({"test_aae_losses", AAE_CODES}),
+        visible="test_aae_losses",
+    ),
+    Variant(
+        "AAE encoder's loss with the discriminator's sign (codes pushed away from the prior)",
+        (
+            (
+                "    return F.softplus(-discriminator(codes)).mean()\n",
+                "    return F.softplus(discriminator(codes)).mean()\n",
+            ),
+        ),
+        frozenset({"test_aae_losses", AAE_CODES}),
+        visible="test_aae_losses",
+    ),
+    Variant(
+        "AAE reconstruction summed over the pixels",
+        (
+            (
+                "    return ((decoder(encoder(x)) - x) ** 2).mean()\n",
+                "    return ((decoder(encoder(x)) - x) ** 2).sum(dim=1).mean()\n",
+            ),
+        ),
+        # measured: Adam is blind to the scale, so training still matches the prior
+        frozenset({"test_aae_losses"}),
+        visible="test_aae_losses",
+    ),
+    Variant(
+        "AAE reconstruction through detached codes (the encoder is not trained to reconstruct)",
+        (
+            (
+                "    return ((decoder(encoder(x)) - x) ** 2).mean()\n",
+                "    return ((decoder(encoder(x).detach()) - x) ** 2).mean()\n",
+            ),
+        ),
+        frozenset({"test_aae_losses", AAE_CODES}),
+        visible="test_aae_losses",
     ),
 ]
