@@ -405,6 +405,7 @@ def lecture_demos() -> dict[str, Callable[[], list]]:
         score_field_explorer,
     )
     from ..widgets_gan_dynamics import dirac_gan_explorer, gda_explorer
+    from ..widgets_gan_family import cycle_explorer, paired_translation_explorer, pyramid_explorer
     from ..widgets_gans import gan_1d_stepper, generator_loss_explorer, latent_walk, ring_snapshots
     from ..widgets_vae import elbo_terms_explorer, latent_explorer, reparam_explorer
     from ..widgets_vqvae import codebook_explorer, codebook_usage_explorer
@@ -531,6 +532,29 @@ def lecture_demos() -> dict[str, Callable[[], list]]:
         )  # fmt: skip
         for name, n in (("DDPM, 100 steps", 100), ("DDIM, 20 steps", 20))
     }
+
+    def pyramid(images, levels):  # l6's Laplacian pyramid of 8x8 digits
+        details = []
+        for _ in range(levels):
+            coarser = torch.nn.functional.avg_pool2d(images, 2)
+            details.append(images - coarser.repeat_interleave(2, 2).repeat_interleave(2, 3))
+            images = coarser
+        return [*details, images]
+
+    def rebuild(levels):
+        *details, image = levels
+        for detail in reversed(details):
+            image = image.repeat_interleave(2, 2).repeat_interleave(2, 3) + detail
+        return image
+
+    translators = {  # l6's pix2pix toy: two untrained generators of (x, z), 400 samples each
+        name: (lambda net: lambda x, z: net(torch.cat([x, z], 1)))(nn.Linear(2, 1))
+        for name in ("L1 only", "L1 + adversarial")
+    }
+    pairs = (torch.rand(2000, 1) * 1.8 - 0.9, torch.randn(2000, 1))
+    corners = torch.tensor([[1.5, 1.5], [-1.5, 1.5], [-1.5, -1.5], [1.5, -1.5]])
+    cycles = {name: (nn.Linear(2, 2), nn.Linear(2, 2)) for name in ("λ = 0", "λ = 10")}
+
     requested = torch.arange(100) % 10  # l7's guidance demo: 100 digits for each of 6 weights
     guided = {w: torch.rand(100, 1, 8, 8) * 2 - 1 for w in (0.0, 0.5, 1.0, 2.0, 3.0, 5.0)}
     guidance_scores = {
@@ -569,6 +593,20 @@ def lecture_demos() -> dict[str, Callable[[], list]]:
         "l5_gan_dynamics": lambda: [
             gda_explorer({"simultaneous": simultaneous, "alternating": alternating}, flow),
             dirac_gan_explorer(dirac_field, dirac_simulate),
+        ],
+        "l6_gan_family": lambda: [
+            pyramid_explorer(torch.rand(40, 1, 8, 8), pyramid, rebuild),
+            paired_translation_explorer(
+                translators, pairs, lambda x: torch.cat([x, -x], 1), tolerance=0.09
+            ),
+            cycle_explorer(
+                cycles,
+                corners[torch.arange(800) % 4],
+                torch.arange(800) % 4,
+                corners,
+                corners.flip(1),
+                0.1,
+            ),
         ],
         "l7_diffusion": lambda: [
             forward_process_explorer(q_sample, {"cosine": betas, "linear": betas}, ring, alpha_bar),
