@@ -125,4 +125,21 @@ ALTERNATIVES = [
             ),
         ),
     ),
+    Alternative(
+        "CycleGAN losses with F.l1_loss, a loop over the two round trips and -logsigmoid",
+        (
+            (
+                "    return (g_ba(g_ab(a)) - a).abs().mean() + (g_ab(g_ba(b)) - b).abs().mean()\n",
+                """    total = 0
+    for x, there, back in ((a, g_ab, g_ba), (b, g_ba, g_ab)):
+        total = total + F.l1_loss(back(there(x)), x)
+    return total
+""",
+            ),
+            (
+                "    adversarial = F.softplus(-d_b(g_ab(a))).mean() + F.softplus(-d_a(g_ba(b))).mean()\n",
+                "    adversarial = -(F.logsigmoid(d_b(g_ab(a))).mean() + F.logsigmoid(d_a(g_ba(b))).mean())\n",
+            ),
+        ),
+    ),
 ]

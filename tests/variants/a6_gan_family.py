@@ -1,6 +1,7 @@
 """Plausible wrong implementations of a6_gan_family and the test cells each must fail.
 
-The measured cells (test_wgan_ring, test_conditional_samples, test_info_codes, test_aae_codes)
+The measured cells (test_wgan_ring, test_conditional_samples, test_info_codes, test_aae_codes,
+test_cycle_translation)
 check the functions their training uses first, so a variant wrong on small inputs also loses
 them, with a message naming the function; a variant the prerequisites cannot see loses them only
 if its training really fails (measured: the comments say what it reaches)."""
@@ -11,6 +12,11 @@ WGAN_RING = "test_wgan_ring"
 CGAN_SAMPLES = "test_conditional_samples"
 INFO_CODES = "test_info_codes"
 AAE_CODES = "test_aae_codes"
+CYCLE = "test_cycle_translation"
+CYCLE_LOSS = "    return (g_ba(g_ab(a)) - a).abs().mean() + (g_ab(g_ba(b)) - b).abs().mean()\n"
+ADVERSARIAL = (
+    "    adversarial = F.softplus(-d_b(g_ab(a))).mean() + F.softplus(-d_a(g_ba(b))).mean()\n"
+)
 
 VARIANTS = [
     Variant(
@@ -309,5 +315,78 @@ VARIANTS = [
         ),
         frozenset({"test_aae_losses", AAE_CODES}),
         visible="test_aae_losses",
+    ),
+    Variant(
+        "cycle loss with the a -> B -> A round trip only",
+        ((CYCLE_LOSS, "    return (g_ba(g_ab(a)) - a).abs().mean()\n"),),
+        frozenset({"test_cycle_losses", CYCLE}),
+        visible="test_cycle_losses",
+    ),
+    Variant(
+        "cycle loss squared instead of absolute",
+        (
+            (
+                CYCLE_LOSS,
+                "    return ((g_ba(g_ab(a)) - a) ** 2).mean() + ((g_ab(g_ba(b)) - b) ** 2).mean()\n",
+            ),
+        ),
+        frozenset({"test_cycle_losses", CYCLE}),
+        visible="test_cycle_losses",
+    ),
+    Variant(
+        "cycle loss summed over the coordinates",
+        (
+            (
+                CYCLE_LOSS,
+                "    return (g_ba(g_ab(a)) - a).abs().sum(dim=1).mean() + (g_ab(g_ba(b)) - b).abs().sum(dim=1).mean()\n",
+            ),
+        ),
+        frozenset({"test_cycle_losses", CYCLE}),
+        visible="test_cycle_losses",
+    ),
+    Variant(
+        "cycle loss through detached translations (a round trip trains only its second translator)",
+        (
+            (
+                CYCLE_LOSS,
+                "    return (g_ba(g_ab(a).detach()) - a).abs().mean() + (g_ab(g_ba(b).detach()) - b).abs().mean()\n",
+            ),
+        ),
+        # measured: each translator still learns from the round trip it ends, so training succeeds
+        frozenset({"test_cycle_losses"}),
+        visible="test_cycle_losses",
+    ),
+    Variant(
+        "translators' adversarial loss saturating (minimizing log(1 - D))",
+        (
+            (
+                ADVERSARIAL,
+                "    adversarial = -F.softplus(d_b(g_ab(a))).mean() - F.softplus(d_a(g_ba(b))).mean()\n",
+            ),
+        ),
+        frozenset({"test_cycle_losses", CYCLE}),
+        visible="test_cycle_losses",
+    ),
+    Variant(
+        "each translation judged by the discriminator of the domain it came from",
+        (
+            (
+                ADVERSARIAL,
+                "    adversarial = F.softplus(-d_a(g_ab(a))).mean() + F.softplus(-d_b(g_ba(b))).mean()\n",
+            ),
+        ),
+        frozenset({"test_cycle_losses", CYCLE}),
+        visible="test_cycle_losses",
+    ),
+    Variant(
+        "cycle_weight ignored (the cycle loss added with weight 1)",
+        (
+            (
+                "    return adversarial + cycle_weight * cycle_consistency_loss(g_ab, g_ba, a, b)\n",
+                "    return adversarial + cycle_consistency_loss(g_ab, g_ba, a, b)\n",
+            ),
+        ),
+        frozenset({"test_cycle_losses", CYCLE}),
+        visible="test_cycle_losses",
     ),
 ]
