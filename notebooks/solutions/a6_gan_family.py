@@ -1503,7 +1503,7 @@ def cycle_generator_loss(g_ab, g_ba, d_a, d_b, a: torch.Tensor, b: torch.Tensor,
 their gradients on both translators' weights (a round trip trains both of its translators)."""
 import torch
 from torch.nn import functional as F
-from course_utils.checks import as_float, as_tensor, check_close, check_true
+from course_utils.checks import as_float, as_list, as_tensor, check_close, check_true
 from course_utils.verdict import run_test
 
 
@@ -1556,7 +1556,7 @@ def judge(given, seen):
         function = "cycle_consistency_loss" if name == "cycle" else "cycle_generator_loss"
         hint = "do not detach a translation: a round trip trains both translators."
         check_true(got is not None, f"{function} returns no tensor with a gradient on the translators.", hint=hint)
-        for translator, value, expected in zip(("g_ab", "g_ba"), got, grads[name]):
+        for translator, value, expected in zip(("g_ab", "g_ba"), as_list(got, f"gradients of {function}", 2), grads[name]):
             check_close(f"gradient of {function} on {translator}'s weights",
                         as_tensor(value, f"gradient on {translator}", shape=(2, 2), hint=hint), expected, atol=1e-8)
 
