@@ -150,7 +150,8 @@ def cycle_explorer(
     modes of A and B. Left: the points of A and their translations G(a), coloured by the mode
     of A they come from, with one source mode or all shown; right: the round trip F(G(a)) over
     the modes of A. The status line gives the share of translations within 3 std of a mode of
-    B and the share of round trips that end within 3 std of their own mode.
+    B, how many modes of B the modes of A go to (each to the one most of its points reach), and
+    the share of round trips that end within 3 std of their own mode.
     Returns the container (class "cycle-explorer").
     """
     names = list(runs)
@@ -171,7 +172,9 @@ def cycle_explorer(
             back = torch.as_tensor(backward(translated)).float()
         _numpy(translated, "G(a)", tuple(a.shape))
         _numpy(back, "F(G(a))", tuple(a.shape))
-        on_b = torch.cdist(translated, b_means).min(dim=1).values <= 3 * std
+        distance, nearest = torch.cdist(translated, b_means).min(dim=1)
+        on_b = distance <= 3 * std
+        targets = {int(nearest[a_modes == k].mode().values) for k in range(len(a_means))}
         home = (back - a_means[a_modes]).norm(dim=1) <= 3 * std
         shown = range(len(a_means)) if source.value == "all" else [sources.index(source.value) - 1]
         for k in shown:
@@ -188,7 +191,7 @@ def cycle_explorer(
         left.scatter(*a_means.T, marker="+", s=60, color="0.4")
         return (
             f"{run.value}: {float(on_b.float().mean()):.0%} of G(a) within 3 std of a mode of B;"
-            f" the round trip brings {float(home.float().mean()):.0%} back to their own mode"
+            f" the {len(a_means)} modes of A go to {len(targets)} of them; the round trip brings {float(home.float().mean()):.0%} back to their own mode"
         )
 
     return Demo("cycle-explorer", [run, source], draw, height=3.9).widget

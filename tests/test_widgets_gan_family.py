@@ -123,11 +123,12 @@ def test_cycle_explorer_reports_translations_on_b_and_round_trips_home():
     box = cycle_explorer(RUNS, A_POINTS, MODES, A_MEANS, B_MEANS, std=0.1)
     assert "cycle-explorer" in box._dom_classes
     assert status(box, "cycle-explorer") == (
-        "collapsed: 100% of G(a) within 3 std of a mode of B; the round trip brings 25% back to"
-        " their own mode"
+        "collapsed: 100% of G(a) within 3 std of a mode of B; the 4 modes of A go to 1 of them;"
+        " the round trip brings 25% back to their own mode"
     )
     control(box, "training").value = "inverse"
     assert "100% of G(a)" in status(box, "cycle-explorer")
+    assert "the 4 modes of A go to 4 of them" in status(box, "cycle-explorer")
     assert "brings 100% back" in status(box, "cycle-explorer")
 
 

@@ -1624,10 +1624,9 @@ cycle_on_b = float((torch.cdist(translated, b_means).min(dim=1).values <= 3 * B_
 cycle_home = float(((round_trip - a_means[a_modes]).norm(dim=1) <= 3 * A_STD).float().mean())
 cycle_targets = len({int(torch.cdist(translated[a_modes == k], b_means).argmin(dim=1).mode().values) for k in range(8)})
 fig, axes = plt.subplots(1, 2, figsize=(9, 4.2))
+axes[0].scatter(*a_points[:800].T, c=a_modes[:800], cmap="tab10", vmin=0, vmax=9, s=3, alpha=0.3)
 for ax, points, means, title in [(axes[0], translated, b_means, "A (faint) and G_AB(a)"),
                                  (axes[1], round_trip, a_means, "G_BA(G_AB(a))")]:
-    if ax is axes[0]:
-        ax.scatter(*a_points[:800].T, c=a_modes[:800], cmap="tab10", vmin=0, vmax=9, s=3, alpha=0.3)
     ax.scatter(*points[:800].T, c=a_modes[:800], cmap="tab10", vmin=0, vmax=9, s=4)
     ax.scatter(*means.T, marker="x", c="k", s=40)
     ax.set(title=title, aspect="equal")
