@@ -28,6 +28,8 @@ from collections.abc import Callable, Sequence
 
 import ipywidgets as widgets
 import matplotlib
+import numpy as np
+import torch
 from IPython.display import Image, clear_output, display
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -57,6 +59,20 @@ RC = {**FONTS, "axes.titley": 1.0, "axes.titlepad": 5}
 SLIDER_TRACK = "240px"
 """Width of a slider beyond its description: the track and the readout."""
 SLIDERS = (widgets.IntSlider, widgets.FloatSlider, widgets.SelectionSlider)
+
+
+def returned_array(value, what: str, shape: tuple[int, ...] | None = None) -> np.ndarray:
+    """A tensor or array a model function returned, as float64 numpy; ValueError naming `what`
+    if it is not array-like or has the wrong shape."""
+    if isinstance(value, torch.Tensor):
+        value = value.detach().cpu().double().numpy()
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{what} returned {type(value).__name__}, not a tensor") from error
+    if shape is not None and array.shape != shape:
+        raise ValueError(f"{what} returned shape {array.shape}, expected {shape}")
+    return array
 
 
 def slider(description: str, value, low, high, step=None, **options) -> widgets.ValueWidget:

@@ -18,7 +18,7 @@ import torch
 
 from .plotting import contours, trajectories
 from .plotting import vector_field as plot_vector_field
-from .widgets_common import Demo, slider
+from .widgets_common import Demo, returned_array, slider
 
 GDAMethod = Callable[[float, float, float, int], torch.Tensor]
 """(x0, y0, eta, steps) -> trajectory (steps + 1, 2) on V(x, y) = x y."""
@@ -31,22 +31,6 @@ DiracSimulation = Callable[[float, float, float, int, float], torch.Tensor]
 
 CONTINUOUS = "continuous"
 START = (1.0, 0.0)
-
-
-def as_path(value, what: str, length: int) -> np.ndarray:
-    """A returned trajectory as a float64 array (length, 2); ValueError saying what came back.
-
-    `value` may be a tensor, an array or nested lists; nothing is trusted before conversion.
-    """
-    if isinstance(value, torch.Tensor):
-        value = value.detach().cpu().double().numpy()
-    try:
-        path = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError) as error:
-        raise ValueError(f"{what} returned {type(value).__name__}, not a (T, 2) tensor") from error
-    if path.shape != (length, 2):
-        raise ValueError(f"{what} returned shape {tuple(path.shape)}, expected ({length}, 2)")
-    return path
 
 
 def as_grid(value, what: str, shape: tuple[int, ...]) -> np.ndarray:
@@ -76,12 +60,12 @@ def gda_trajectory(
     x0, y0 = start
     if method == CONTINUOUS:
         times = torch.linspace(0.0, eta * steps, steps + 1, dtype=torch.float64)
-        return as_path(flow(x0, y0, times), f"flow({x0}, {y0}, t)", steps + 1)
+        return returned_array(flow(x0, y0, times), f"flow({x0}, {y0}, t)", (steps + 1, 2))
     if method not in methods:
         known = [*methods, CONTINUOUS]
         raise ValueError(f"unknown method {method!r}; expected one of {known}")
     value = methods[method](x0, y0, eta, steps)
-    return as_path(value, f"{method}({x0}, {y0}, eta={eta}, steps={steps})", steps + 1)
+    return returned_array(value, f"{method}({x0}, {y0}, eta={eta}, steps={steps})", (steps + 1, 2))
 
 
 def gda_explorer(
@@ -164,10 +148,10 @@ def dirac_gan_explorer(
             d_theta, d_psi = vector_field(torch.from_numpy(T), torch.from_numpy(P), g)
             return as_grid(d_theta, "d_theta", T.shape), as_grid(d_psi, "d_psi", T.shape)
 
-        path = as_path(
+        path = returned_array(
             simulate(*START, h, n, g),
             f"simulate({START[0]}, {START[1]}, eta={h}, steps={n}, gamma={g})",
-            n + 1,
+            (n + 1, 2),
         )
         radius = np.linalg.norm(path, axis=1)
         left, right = fig.axes

@@ -14,8 +14,7 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 
-from .widgets_common import STYLE, Demo, slider
-from .widgets_gans import _numpy
+from .widgets_common import STYLE, Demo, returned_array, slider
 
 Pyramid = Callable[[torch.Tensor, int], list[torch.Tensor]]
 """(images (B, 1, H, W), levels) -> [finest detail, ..., coarsest detail, top image]."""
@@ -62,10 +61,10 @@ def pyramid_explorer(
             raise ValueError(f"pyramid(image, 2) returned {len(levels)} levels, expected 3")
         fine_detail, coarse_detail, top = levels
         rebuilt = reconstruct([fine.value * fine_detail, coarse.value * coarse_detail, top])
-        rebuilt = _numpy(rebuilt, "reconstruct", (1, 1, 8, 8))[0, 0]
-        shown = [(_numpy(top, "the top level", (1, 1, 2, 2)), "top: 2x2", False),
-                 (_numpy(coarse_detail, "the 4x4 detail", (1, 1, 4, 4)), "4x4 detail", True),
-                 (_numpy(fine_detail, "the 8x8 detail", (1, 1, 8, 8)), "8x8 detail", True)]  # fmt: skip
+        rebuilt = returned_array(rebuilt, "reconstruct", (1, 1, 8, 8))[0, 0]
+        shown = [(returned_array(top, "the top level", (1, 1, 2, 2)), "top: 2x2", False),
+                 (returned_array(coarse_detail, "the 4x4 detail", (1, 1, 4, 4)), "4x4 detail", True),
+                 (returned_array(fine_detail, "the 8x8 detail", (1, 1, 8, 8)), "8x8 detail", True)]  # fmt: skip
         for ax, (array, title, signed) in zip(fig.axes, shown):
             _image(ax, array[0, 0], title, signed)
         _image(fig.axes[3], rebuilt, f"rebuilt ({coarse.value:.1f}, {fine.value:.1f})")
@@ -99,7 +98,7 @@ def paired_translation_explorer(
     names = list(translators)
     if not names:
         raise ValueError("translators must hold at least one generator")
-    x_pairs, y_pairs = (_numpy(p, "pairs")[:, 0] for p in pairs)
+    x_pairs, y_pairs = (returned_array(p, "pairs")[:, 0] for p in pairs)
     low, high = float(x_pairs.min()), float(x_pairs.max())
     run = widgets.Dropdown(options=names, value=names[-1], description="loss", style=STYLE)
     where = slider("input x", round(0.3 * high, 2), round(low, 2), round(high, 2), 0.05)
@@ -112,10 +111,10 @@ def paired_translation_explorer(
         left, right = fig.axes
         translate = translators[run.value]
         with torch.no_grad():
-            sweep = _numpy(translate(sweep_x, sweep_z), run.value, (samples, 1))[:, 0]
+            sweep = returned_array(translate(sweep_x, sweep_z), run.value, (samples, 1))[:, 0]
             x = torch.full((samples, 1), where.value)
-            outputs = _numpy(translate(x, fixed_z), run.value, (samples, 1))[:, 0]
-            right_answers = _numpy(answers(x[:1]), "answers")[0]
+            outputs = returned_array(translate(x, fixed_z), run.value, (samples, 1))[:, 0]
+            right_answers = returned_array(answers(x[:1]), "answers")[0]
         left.scatter(x_pairs, y_pairs, s=4, color="0.75", label="training pairs")
         left.scatter(sweep_x[:, 0], sweep, s=5, color="tab:red", label="outputs")
         left.axvline(where.value, color="0.3", lw=0.8, ls="--")
@@ -170,8 +169,8 @@ def cycle_explorer(
         with torch.no_grad():
             translated = torch.as_tensor(forward(a)).float()
             back = torch.as_tensor(backward(translated)).float()
-        _numpy(translated, "G(a)", tuple(a.shape))
-        _numpy(back, "F(G(a))", tuple(a.shape))
+        returned_array(translated, "G(a)", tuple(a.shape))
+        returned_array(back, "F(G(a))", tuple(a.shape))
         distance, nearest = torch.cdist(translated, b_means).min(dim=1)
         on_b = distance <= 3 * std
         targets = {int(nearest[a_modes == k].mode().values) for k in range(len(a_means))}

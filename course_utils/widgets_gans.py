@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from .plotting import image_grid, scatter_samples
-from .widgets_common import STYLE, Demo, slider
+from .widgets_common import STYLE, Demo, returned_array, slider
 
 GeneratorLoss = Callable[[torch.Tensor], torch.Tensor]
 """logits_fake (B,) -> scalar loss the generator minimises."""
@@ -27,16 +27,6 @@ DiscriminatorLoss = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 """(logits_real, logits_fake) -> scalar loss the discriminator minimises."""
 OptimalD = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 """(p_data, p_model) -> D*(x), elementwise."""
-
-
-def _numpy(value, what: str, shape: tuple[int, ...] | None = None) -> np.ndarray:
-    """A returned value as a float64 array; ValueError naming `what` if it has the wrong shape."""
-    if isinstance(value, torch.Tensor):
-        value = value.detach().cpu().double().numpy()
-    array = np.asarray(value, dtype=np.float64)
-    if shape is not None and array.shape != shape:
-        raise ValueError(f"{what} returned shape {array.shape}, expected {shape}")
-    return array
 
 
 def loss_curves(
@@ -58,7 +48,10 @@ def loss_curves(
         (grad,) = torch.autograd.grad(total.sum(), logits, allow_unused=True)
         if grad is None:
             raise ValueError(f"{name}(logits) does not depend on the logits")
-        out[name] = (_numpy(total, name, d_values.shape), _numpy(grad, f"d {name}", d_values.shape))
+        out[name] = (
+            returned_array(total, name, d_values.shape),
+            returned_array(grad, f"d {name}", d_values.shape),
+        )
     return out
 
 
@@ -178,7 +171,7 @@ class OneDimensionalGAN:
         with torch.no_grad():
             d = torch.sigmoid(self.logits(x))
         what = "optimal_discriminator(p_data, p_model)"
-        d_star = _numpy(optimal_discriminator(p_data, p_g), what, tuple(x.shape))
+        d_star = returned_array(optimal_discriminator(p_data, p_g), what, tuple(x.shape))
         return {"p_data": p_data.numpy(), "p_g": p_g.numpy(), "D": d.numpy(), "D*": d_star}
 
 
@@ -317,7 +310,7 @@ def ring_snapshots(
             )
         messages = []
         for ax, name in zip(panels, shown or [run_box.value]):
-            points = _numpy(snapshots[name][index], name)
+            points = returned_array(snapshots[name][index], name)
             title = f"{name}, step {step_slider.value}"
             message = title
             if scores:

@@ -18,7 +18,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from .widgets_common import Demo, slider
+from .widgets_common import Demo, returned_array, slider
 
 Sampler = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 """(mu, logvar) -> z of the same shape, differentiable in mu (the reparameterized sample)."""
@@ -30,19 +30,6 @@ Term = Callable[..., torch.Tensor]
 """A per-example term, returning (N,)."""
 
 LABEL_BOX = {"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8}
-
-
-def _numpy(value, what: str, shape: tuple[int, ...] | None = None) -> np.ndarray:
-    """A returned tensor/array as float64 numpy; ValueError naming what came back."""
-    if isinstance(value, torch.Tensor):
-        value = value.detach().cpu().double().numpy()
-    try:
-        array = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError) as error:
-        raise ValueError(f"{what} returned {type(value).__name__}, not a tensor") from error
-    if shape is not None and array.shape != shape:
-        raise ValueError(f"{what} returned shape {array.shape}, expected {shape}")
-    return array
 
 
 def gradient_estimates(
@@ -63,7 +50,7 @@ def gradient_estimates(
     mus = torch.full((n,), float(mu), dtype=torch.float64, requires_grad=True)
     logvars = torch.full((n,), 2 * math.log(sigma), dtype=torch.float64)
     z = sample(mus, logvars)
-    _numpy(z, "sample(mu, logvar)", (n,))
+    returned_array(z, "sample(mu, logvar)", (n,))
     if not z.requires_grad:
         raise ValueError(
             "sample(mu, logvar) returned a z without a gradient to mu: is it reparameterized?"
@@ -133,7 +120,7 @@ def reparam_explorer(
 
 def _image(logits, what: str) -> np.ndarray:
     """Probabilities of one decoded image as (H, W); accepts (1, 1, H, W), (1, H, W) or (1, D)."""
-    array = _numpy(logits, what)
+    array = returned_array(logits, what)
     if array.shape[0] != 1:
         raise ValueError(f"{what} returned {array.shape[0]} images for one code")
     array = array.reshape(array.shape[1:])
@@ -153,10 +140,10 @@ def latent_explorer(decode: Decoder, codes, labels=None, view: float = 3.0) -> w
     its codes). Left: the codes and the current z. Right: the decoded pixel probabilities.
     Returns the container (class "latent-explorer").
     """
-    codes = _numpy(codes, "codes")
+    codes = returned_array(codes, "codes")
     if codes.ndim != 2 or codes.shape[1] != 2:
         raise ValueError(f"codes must have shape (N, 2), got {codes.shape}")
-    labels = None if labels is None else _numpy(labels, "labels", (len(codes),))
+    labels = None if labels is None else returned_array(labels, "labels", (len(codes),))
     centres = {}
     if labels is not None:
         for label in np.unique(labels):
@@ -222,16 +209,20 @@ def elbo_terms_explorer(
             )
             logits = decode(z)
             x_rep = x.expand(k, *x.shape[1:]).reshape(logits.shape)
-            recon = float(_numpy(log_likelihood(logits, x_rep), "log_likelihood", (k,)).mean())
-            divergence = float(_numpy(kl(mu, logvar), "kl", (1,))[0])
-            bound = None if iwae is None else float(_numpy(iwae(x, k), "iwae", (1,))[0])
+            recon = float(
+                returned_array(log_likelihood(logits, x_rep), "log_likelihood", (k,)).mean()
+            )
+            divergence = float(returned_array(kl(mu, logvar), "kl", (1,))[0])
+            bound = None if iwae is None else float(returned_array(iwae(x, k), "iwae", (1,))[0])
         left, right = fig.axes
         side = x.shape[-1]
-        mean_image = _numpy(torch.sigmoid(logits.float()).mean(0), "decode(z)").reshape(-1, side)
+        mean_image = returned_array(torch.sigmoid(logits.float()).mean(0), "decode(z)").reshape(
+            -1, side
+        )
         left.imshow(
             np.concatenate(
                 [
-                    _numpy(x, "image").reshape(-1, side),
+                    returned_array(x, "image").reshape(-1, side),
                     np.ones((mean_image.shape[0], 1)),
                     mean_image,
                 ],

@@ -22,7 +22,7 @@ import torch
 from matplotlib.colors import ListedColormap
 from matplotlib.ticker import LogFormatter
 
-from .widgets_common import Demo, slider
+from .widgets_common import Demo, returned_array, slider
 
 QuantizeFn = Callable[[torch.Tensor, torch.Tensor], tuple]
 """(z_e (N, D), codebook (K, D)) -> (indices (N,), z_q (N, D))."""
@@ -34,19 +34,6 @@ PerplexityFn = Callable[[torch.Tensor, int], float]
 DEFAULT_CODEBOOK = ((-1.2, -0.8), (1.0, -1.0), (0.1, 1.3), (-1.5, 0.9), (1.6, 0.7), (0.0, -0.1))
 
 
-def _array(value, what: str, shape: tuple[int, ...]) -> np.ndarray:
-    """A returned tensor/array as float64 numpy of `shape`; ValueError naming what came back."""
-    if isinstance(value, torch.Tensor):
-        value = value.detach().cpu().double().numpy()
-    try:
-        array = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError) as error:
-        raise ValueError(f"{what} returned {type(value).__name__}, not a tensor") from error
-    if array.shape != shape:
-        raise ValueError(f"{what} has shape {tuple(array.shape)}, expected {shape}")
-    return array
-
-
 def nearest_codes(
     quantize_fn: QuantizeFn, points: np.ndarray, codebook: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -56,8 +43,8 @@ def nearest_codes(
     result = quantize_fn(z, book)
     if not isinstance(result, (tuple, list)) or len(result) != 2:
         raise ValueError("quantize_fn must return a pair (indices, z_q)")
-    indices = _array(result[0], "indices of quantize_fn", (len(points),))
-    z_q = _array(result[1], "z_q of quantize_fn", (len(points), codebook.shape[1]))
+    indices = returned_array(result[0], "indices of quantize_fn", (len(points),))
+    z_q = returned_array(result[1], "z_q of quantize_fn", (len(points), codebook.shape[1]))
     if not np.all((indices >= 0) & (indices < len(codebook))):
         raise ValueError(f"quantize_fn returned indices outside [0, {len(codebook)})")
     return indices.astype(int), z_q
@@ -80,28 +67,28 @@ def straight_through_gradient(
     result = quantize_fn(z, book)
     if not isinstance(result, (tuple, list)) or len(result) != 2:
         raise ValueError("quantize_fn must return a pair (indices, z_q)")
-    index = int(_array(result[0], "indices of quantize_fn", (1,))[0])
+    index = int(returned_array(result[0], "indices of quantize_fn", (1,))[0])
     z_q = result[1]
     if not isinstance(z_q, torch.Tensor):
         raise ValueError(f"z_q of quantize_fn must be a torch.Tensor, got {type(z_q).__name__}")
     out = straight_through_fn(z, z_q)
     if not isinstance(out, torch.Tensor):
         raise ValueError(f"straight_through_fn returned {type(out).__name__}, not a torch.Tensor")
-    value = _array(out, "straight_through_fn(z_e, z_q)", (1, 2))[0]
+    value = returned_array(out, "straight_through_fn(z_e, z_q)", (1, 2))[0]
     loss = 0.5 * ((out - torch.as_tensor(target, dtype=torch.float64)) ** 2).sum()
     if loss.requires_grad:
         g_z, g_book = torch.autograd.grad(loss, [z, book], allow_unused=True)
     else:
         g_z = g_book = None
-    grad_z = np.zeros(2) if g_z is None else _array(g_z, "gradient at z_e", (1, 2))[0]
+    grad_z = np.zeros(2) if g_z is None else returned_array(g_z, "gradient at z_e", (1, 2))[0]
     grad_book = (
         np.zeros_like(codebook)
         if g_book is None
-        else _array(g_book, "gradient at the codebook", codebook.shape)
+        else returned_array(g_book, "gradient at the codebook", codebook.shape)
     )
     return {
         "index": index,
-        "z_q": _array(z_q, "z_q", (1, 2))[0],
+        "z_q": returned_array(z_q, "z_q", (1, 2))[0],
         "value": value,
         "grad_z_e": grad_z,
         "grad_codebook": grad_book,
