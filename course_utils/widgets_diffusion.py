@@ -16,7 +16,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from .widgets_common import STYLE, Demo, slider
+from .widgets_common import STYLE, Demo, returned_array, slider
 
 QSample = Callable[[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
 """(x0, t, noise, betas) -> x_t, with t a long tensor (B,) of steps in 1..T."""
@@ -24,16 +24,6 @@ Score = Callable[[torch.Tensor, int], torch.Tensor]
 """(x (B, 2), t) -> the score of the noised data at step t, (B, 2)."""
 
 VIEW = 3.5  # the 2D panels show [-VIEW, VIEW]^2
-
-
-def as_points(value, what: str, n: int) -> np.ndarray:
-    """A returned batch of 2D points as a float64 array (n, 2); ValueError saying what came back."""
-    if isinstance(value, torch.Tensor):
-        value = value.detach().cpu().double().numpy()
-    points = np.asarray(value, dtype=np.float64)
-    if points.shape != (n, 2):
-        raise ValueError(f"{what} returned shape {points.shape}, expected ({n}, 2)")
-    return points
 
 
 def _square(ax: plt.Axes) -> None:
@@ -72,8 +62,8 @@ def forward_process_explorer(
     def draw(fig: plt.Figure) -> str:
         name, step = schedule_box.value, t_slider.value
         steps = torch.full((len(x0),), step, dtype=torch.long)
-        xt = as_points(
-            q_sample(x0, steps, noise, schedules[name]), f"q_sample(x0, t={step})", len(x0)
+        xt = returned_array(
+            q_sample(x0, steps, noise, schedules[name]), f"q_sample(x0, t={step})", (len(x0), 2)
         )
         left, right = fig.axes
         left.scatter(xt[:, 0], xt[:, 1], s=3, alpha=0.4)
@@ -127,7 +117,7 @@ def reverse_process_explorer(
         name = sampler_box.value
         states, times = runs[name]
         i = round(progress.value / 100 * (len(states) - 1))
-        points = as_points(states[i], f"{name} state {i}", states.shape[1])
+        points = returned_array(states[i], f"{name} state {i}", (states.shape[1], 2))
         path = states[: i + 1, :trails].detach().cpu().numpy()
         left, right = fig.axes
         left.scatter(points[:, 0], points[:, 1], s=3, alpha=0.35)
@@ -172,7 +162,7 @@ def score_field_explorer(
     ray = radii[:, None] * direction[None, :]
 
     def along(step: int) -> np.ndarray:
-        values = as_points(score(ray, step), f"score(ray, t={step})", len(ray))
+        values = returned_array(score(ray, step), f"score(ray, t={step})", (len(ray), 2))
         return values @ direction.numpy()
 
     others = sorted({T, max(1, T // 2), max(1, T // 5)})
@@ -180,7 +170,7 @@ def score_field_explorer(
 
     def draw(fig: plt.Figure) -> str:
         step = t_slider.value
-        field = as_points(score(grid, step), f"score(grid, t={step})", len(grid))
+        field = returned_array(score(grid, step), f"score(grid, t={step})", (len(grid), 2))
         length = np.linalg.norm(field, axis=1)
         left, right = fig.axes
         left.quiver(grid[:, 0], grid[:, 1], field[:, 0], field[:, 1], length, cmap="viridis",

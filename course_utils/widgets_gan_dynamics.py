@@ -33,16 +33,6 @@ CONTINUOUS = "continuous"
 START = (1.0, 0.0)
 
 
-def as_grid(value, what: str, shape: tuple[int, ...]) -> np.ndarray:
-    """A returned field component as a float64 array of `shape`; ValueError if it has another."""
-    if isinstance(value, torch.Tensor):
-        value = value.detach().cpu().double().numpy()
-    grid = np.asarray(value, dtype=np.float64)
-    if grid.shape != shape:
-        raise ValueError(f"{what} of the vector field has shape {grid.shape}, expected {shape}")
-    return grid
-
-
 def gda_trajectory(
     method: str,
     methods: Mapping[str, GDAMethod],
@@ -146,7 +136,9 @@ def dirac_gan_explorer(
 
         def field(T: np.ndarray, P: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             d_theta, d_psi = vector_field(torch.from_numpy(T), torch.from_numpy(P), g)
-            return as_grid(d_theta, "d_theta", T.shape), as_grid(d_psi, "d_psi", T.shape)
+            return returned_array(d_theta, "d_theta", T.shape), returned_array(
+                d_psi, "d_psi", T.shape
+            )
 
         path = returned_array(
             simulate(*START, h, n, g),
