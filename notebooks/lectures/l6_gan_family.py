@@ -210,8 +210,8 @@ for name, s in pix2pix_scores.items():
 # With L1 only, none of the outputs is within 0.09 (three noise deviations) of a right answer:
 # the generator settles somewhere between the two halves of the circle. With the adversarial
 # term, 98.7% are, about half of them above and the rest below (45-55% over the seeds and
-# CPUs we tried): the generator uses $z$ to choose a half. Yet the L1 errors of the two are nearly the same, 0.839 and 0.845: measured
-# against the pairs, a wrong answer in between costs what a right one does. That is why pix2pix
+# CPUs we tried): the generator uses $z$ to choose a half. Yet the L1 errors of the two are
+# nearly the same, 0.839 and 0.845: measured against the pairs, a wrong answer in between costs what a right one does. That is why pix2pix
 # needs the discriminator, and why its L1 term is still useful: it ties the output to *this*
 # input (here, to the right $x$), which the adversarial loss alone does only through $D$.
 # (pix2pix itself feeds its noise in as dropout; an explicit $z$ is the clearer toy.)
